@@ -1,0 +1,59 @@
+/* Public API of libcontainer, used by runtime/. Never prints, never exits. */
+#ifndef CAPSA_CONTAINER_H
+#define CAPSA_CONTAINER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "spec/config.h"
+#include "spec/state.h"
+#include "spec/util/error.h"
+
+/* Global settings from the command line. */
+struct lc_context
+{
+  const char *root;        /* state root, default /run/capsa */
+  bool systemd_cgroup;
+  bool rootless;
+  const char *log_path;    /* forwarded to hooks' environment only */
+};
+
+struct lc_create_opts
+{
+  const char *bundle;          /* defaults to cwd */
+  const char *config_path;     /* defaults to <bundle>/config.json */
+  const char *pid_file;
+  const char *console_socket;
+  const char *pidfd_socket;
+  bool no_pivot;
+  bool no_new_keyring;
+  int preserve_fds;            /* fds 3 .. 3+n-1 are passed in */
+  /* run only */
+  bool detach;
+  bool keep;
+};
+
+/* Container ID rules: non-empty, <= 1024 bytes, [A-Za-z0-9_+.-], not "." or "..". */
+int lc_validate_id (const char *id, struct error **err);
+
+int lc_create (const struct lc_context *ctx, const char *id, const struct lc_create_opts *o,
+               struct error **err);
+int lc_start (const struct lc_context *ctx, const char *id, struct error **err);
+/* Foreground run: returns the exit status to use (128+N on signal N) in *exit_status.
+ * With o->detach it returns after start with *exit_status = 0. */
+int lc_run (const struct lc_context *ctx, const char *id, const struct lc_create_opts *o,
+            int *exit_status, struct error **err);
+int lc_state (const struct lc_context *ctx, const char *id, struct spec_state **out,
+              struct error **err);
+int lc_kill (const struct lc_context *ctx, const char *id, int signo, bool all,
+             struct error **err);
+int lc_delete (const struct lc_context *ctx, const char *id, bool force, struct error **err);
+/* All containers under ctx->root, sorted by id. */
+int lc_list (const struct lc_context *ctx, struct spec_state ***out, size_t *n,
+             struct error **err);
+
+/* Error numbers callers can test for to choose runc's message/exit code. */
+#define LC_ENOTEXIST ENOENT  /* "container does not exist" */
+#define LC_EEXIST EEXIST     /* "container with id exists" */
+
+#endif

@@ -1,0 +1,31 @@
+/* Terminals: a pty made inside the container, its master sent to the
+ * --console-socket (runc docs/terminals.md), or proxied by a foreground run. */
+#ifndef CAPSA_TERMINAL_H
+#define CAPSA_TERMINAL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "spec/util/error.h"
+
+/* Parent: connect to the console socket (a unix stream socket path). */
+int terminal_connect_socket (const char *path, struct error **err);
+
+/* Child (after devpts is mounted in the container, before pivot or after): open a
+ * new pty from <rootfs>/dev/ptmx via rootfs_fd; returns master, *slave. Sets the
+ * window size when width/height > 0. */
+int terminal_new_pty (int rootfs_fd, unsigned rows, unsigned cols, int *slave, struct error **err);
+
+/* Send fd over a unix socket with SCM_RIGHTS, with `name` as the message payload. */
+int terminal_send_fd (int sock, int fd, const char *name, struct error **err);
+/* Receive one fd sent by terminal_send_fd. */
+int terminal_recv_fd (int sock, struct error **err);
+
+/* Make the slave the controlling terminal and stdio of the calling process. */
+int terminal_make_controlling (int slave, struct error **err);
+
+/* Foreground run: copy stdin -> master and master -> stdout until the master hangs
+ * up; puts stdin in raw mode if it is a tty and restores it; forwards SIGWINCH.
+ * Returns when the pty closes or *stop becomes true. */
+int terminal_proxy (int master, volatile int *stop, struct error **err);
+
+#endif

@@ -1,0 +1,32 @@
+/* Safe paths inside an untrusted rootfs, atomic writes, small file helpers. */
+#ifndef CAPSA_FS_H
+#define CAPSA_FS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "spec/util/error.h"
+
+/* Open `path` (absolute or relative, interpreted inside the rootfs) relative to
+ * rootfs_fd with openat2(RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS), with a userspace
+ * fallback when openat2 is missing. flags as for openat (O_PATH etc). */
+int fs_open_in_root (int rootfs_fd, const char *path, int flags, mode_t mode, struct error **err);
+/* mkdir -p inside the rootfs (each component created/resolved safely); returns an
+ * O_PATH|O_DIRECTORY fd of the last component. */
+int fs_mkdir_p_in_root (int rootfs_fd, const char *path, mode_t mode, struct error **err);
+/* Create (if missing) a file (or directory when dir) to serve as a mount target;
+ * returns an O_PATH fd of it that does not follow a final symlink. */
+int fs_make_mount_target (int rootfs_fd, const char *path, bool dir, struct error **err);
+
+/* Write `len` bytes to path atomically (temp file, fsync, rename). */
+int fs_write_file_atomic (const char *path, const char *data, size_t len, mode_t mode,
+                          struct error **err);
+int fs_write_file (const char *path, const char *data, size_t len, struct error **err);
+int fs_write_file_at (int dirfd, const char *name, const char *data, size_t len, struct error **err);
+/* Read a whole file (NUL-terminated). Returns 0 and *out, or -1. */
+int fs_read_file (const char *path, char **out, size_t *len, struct error **err);
+int fs_read_file_at (int dirfd, const char *name, char **out, size_t *len, struct error **err);
+/* rm -rf of a directory tree that holds no mounts. */
+int fs_remove_tree (const char *path, struct error **err);
+
+#endif
