@@ -19,6 +19,7 @@ struct mount_opts
   bool is_bind;
   bool recursive_bind;
   bool idmap;                 /* "idmap" / "ridmap" */
+  bool idmap_recursive;       /* "ridmap": idmap every submount of an rbind too */
   bool src_nofollow, dest_nofollow;
   bool copy_up;               /* "tmpcopyup" */
 };
