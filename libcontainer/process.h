@@ -23,5 +23,26 @@ void process_set_umask (const struct spec_process *p);
 
 /* Close every fd >= 3 + preserve_fds, except those in keep[]; mark the rest CLOEXEC. */
 int process_close_fds (int preserve_fds, const int *keep, size_t nkeep, struct error **err);
+/* (The kept keep[] fds are marked CLOEXEC, the preserved fds 3..3+preserve_fds-1
+ * get CLOEXEC cleared since they pass to the container; stdio is untouched.) */
+
+/* "RLIMIT_NOFILE" -> RLIMIT_NOFILE, or -1 when unknown. */
+int process_rlimit_from_name (const char *name);
+
+/* Child side, before execve: linux.personality (personality(2)). */
+int process_set_personality (const struct spec_linux *l, struct error **err);
+
+/* process.scheduler via sched_setattr on the calling thread (SCHED_DEADLINE too). */
+int process_set_scheduler (const struct spec_process *p, struct error **err);
+/* process.ioPriority via ioprio_set on the calling process. */
+int process_set_io_priority (const struct spec_process *p, struct error **err);
+/* process.execCPUAffinity.initial applied to pid (0 = self): right after the
+ * process exists, before it joins the container's cgroup. */
+int process_set_cpu_affinity_initial (const struct spec_process *p, pid_t pid, struct error **err);
+/* process.execCPUAffinity.final on the calling process, after joining the cgroup,
+ * just before execve. */
+int process_set_cpu_affinity_final (const struct spec_process *p, struct error **err);
+/* linux.memoryPolicy via set_mempolicy on the calling process. */
+int process_set_memory_policy (const struct spec_linux *l, struct error **err);
 
 #endif
