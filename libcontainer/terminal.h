@@ -15,6 +15,9 @@ int terminal_connect_socket (const char *path, struct error **err);
  * window size when width/height > 0. */
 int terminal_new_pty (int rootfs_fd, unsigned rows, unsigned cols, int *slave, struct error **err);
 
+/* The N of /dev/pts/N for a pty master or slave (TIOCGPTN). */
+int terminal_pty_number (int fd, struct error **err);
+
 /* Send fd over a unix socket with SCM_RIGHTS, with `name` as the message payload. */
 int terminal_send_fd (int sock, int fd, const char *name, struct error **err);
 /* Receive one fd sent by terminal_send_fd. */
