@@ -1,0 +1,340 @@
+/* OCI hooks: each runs as a child with the state JSON on stdin; its stdout and
+ * stderr are captured (the tail goes into the error, as runc reports them) and
+ * a timeout kills it through a pidfd. Which hooks may fail without failing the
+ * operation (spec 1.3) is the caller's decision. */
+#define _GNU_SOURCE
+#include "hooks.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "spec/util/cleanup.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+extern char **environ;
+
+/* Bytes of each captured stream kept for the error message. */
+#define HOOK_TAIL 2048
+
+struct tail
+{
+  size_t len;
+  char data[HOOK_TAIL];
+};
+
+static void
+tail_add (struct tail *t, const char *p, size_t n)
+{
+  if (n >= sizeof t->data)
+    {
+      memcpy (t->data, p + n - sizeof t->data, sizeof t->data);
+      t->len = sizeof t->data;
+      return;
+    }
+  if (t->len + n > sizeof t->data)
+    {
+      size_t drop = t->len + n - sizeof t->data;
+      memmove (t->data, t->data + drop, t->len - drop);
+      t->len -= drop;
+    }
+  memcpy (t->data + t->len, p, n);
+  t->len += n;
+}
+
+/* Read what is available; false once the stream is at EOF or failed. */
+static bool
+tail_read (struct tail *t, int fd)
+{
+  char buf[4096];
+  for (;;)
+    {
+      ssize_t n = read (fd, buf, sizeof buf);
+      if (n > 0)
+        {
+          tail_add (t, buf, (size_t) n);
+          continue;
+        }
+      if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return true;
+      return false;
+    }
+}
+
+/* The stream's tail as one trimmed line-ish string (in a static-free buffer). */
+static void
+tail_text (const struct tail *t, char *out, size_t size)
+{
+  size_t n = t->len < size - 1 ? t->len : size - 1;
+  memcpy (out, t->data + t->len - n, n);
+  while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' '))
+    n--;
+  out[n] = '\0';
+}
+
+/* stdin for the hook: the whole state already written, so the hook may read it
+ * or not and we never block or get SIGPIPE. A pipe when it fits, else a memfd. */
+static int
+make_stdin (const char *data, size_t len, struct error **err)
+{
+  int p[2];
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return error_set (err, errno, "pipe for the hook state");
+  if (len <= 65536 || fcntl (p[1], F_SETPIPE_SZ, (int) len) >= (int) len)
+    {
+      const char *s = data;
+      size_t left = len;
+      while (left > 0)
+        {
+          ssize_t n = write (p[1], s, left);
+          if (n < 0)
+            {
+              int e = errno;
+              close (p[0]);
+              close (p[1]);
+              return error_set (err, e, "write the hook state");
+            }
+          s += n;
+          left -= (size_t) n;
+        }
+      close (p[1]);
+      return p[0];
+    }
+  close (p[0]);
+  close (p[1]);
+  _cleanup_close_ int fd = memfd_create ("capsa-hook-state", MFD_CLOEXEC);
+  if (fd < 0)
+    return error_set (err, errno, "memfd for the hook state");
+  if (write (fd, data, len) != (ssize_t) len || lseek (fd, 0, SEEK_SET) < 0)
+    return error_set (err, errno, "write the hook state");
+  return steal_fd (&fd);
+}
+
+static long long
+now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* dup2, except that an fd already in place must lose its close-on-exec. */
+static int
+move_fd (int from, int to)
+{
+  if (from != to)
+    return dup2 (from, to);
+  int fl = fcntl (from, F_GETFD);
+  return fl < 0 ? -1 : fcntl (from, F_SETFD, fl & ~FD_CLOEXEC);
+}
+
+/* The child: stdio in place, default signal state, exec. An exec failure is
+ * reported as errno on errpipe. */
+static void __attribute__ ((noreturn))
+hook_child (const struct spec_hook *h, int in, int out, int errfd, int errpipe)
+{
+  sigset_t none;
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  for (int sig = 1; sig < NSIG; sig++)
+    signal (sig, SIG_DFL);
+  if (move_fd (in, 0) < 0 || move_fd (out, 1) < 0 || move_fd (errfd, 2) < 0)
+    goto fail;
+
+  char *default_argv[] = { h->path, NULL };
+  char **argv = default_argv;
+  if (h->args_len > 0)
+    {
+      argv = calloc (h->args_len + 1, sizeof *argv);
+      if (argv == NULL)
+        goto fail;
+      memcpy (argv, h->args, h->args_len * sizeof *argv);
+    }
+  /* env absent -> the runtime's environment, as runc's exec.Cmd does. */
+  char **envp = environ;
+  if (h->env_len > 0)
+    {
+      envp = calloc (h->env_len + 1, sizeof *envp);
+      if (envp == NULL)
+        goto fail;
+      memcpy (envp, h->env, h->env_len * sizeof *envp);
+    }
+  execve (h->path, argv, envp);
+fail:;
+  int e = errno;
+  if (write (errpipe, &e, sizeof e) < 0)
+    _exit (127);
+  _exit (127);
+}
+
+static int
+run_one (const struct spec_hook *h, const char *label, const char *state, size_t state_len,
+         struct error **err)
+{
+  _cleanup_close_ int in = make_stdin (state, state_len, err);
+  if (in < 0)
+    return error_wrap (err, "%s", label);
+  int outp[2], errp[2], execp[2];
+  if (pipe2 (outp, O_CLOEXEC) < 0)
+    return error_set (err, errno, "%s: pipe", label);
+  _cleanup_close_ int out_r = outp[0], out_w = outp[1];
+  if (pipe2 (errp, O_CLOEXEC) < 0)
+    return error_set (err, errno, "%s: pipe", label);
+  _cleanup_close_ int err_r = errp[0], err_w = errp[1];
+  if (pipe2 (execp, O_CLOEXEC) < 0)
+    return error_set (err, errno, "%s: pipe", label);
+  _cleanup_close_ int exec_r = execp[0], exec_w = execp[1];
+
+  pid_t pid = fork ();
+  if (pid < 0)
+    return error_set (err, errno, "%s: fork", label);
+  if (pid == 0)
+    hook_child (h, in, out_w, err_w, exec_w);
+
+  close (steal_fd (&out_w));
+  close (steal_fd (&err_w));
+  close (steal_fd (&exec_w));
+  fcntl (out_r, F_SETFL, O_NONBLOCK);
+  fcntl (err_r, F_SETFL, O_NONBLOCK);
+
+  int exec_errno = 0;
+  ssize_t en;
+  do
+    en = read (exec_r, &exec_errno, sizeof exec_errno);
+  while (en < 0 && errno == EINTR);
+  if (en == (ssize_t) sizeof exec_errno)
+    {
+      waitpid (pid, NULL, 0);
+      return error_set (err, exec_errno, "%s: exec", label);
+    }
+
+  _cleanup_close_ int pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  long long deadline = h->has_timeout ? now_ms () + (long long) h->timeout * 1000 : -1;
+  struct tail out_tail = { 0 }, err_tail = { 0 };
+  bool out_open = true, err_open = true, exited = false, timed_out = false;
+  int status = 0;
+
+  while (!exited)
+    {
+      struct pollfd pfd[3];
+      int n = 0, i_pid = -1, i_out = -1, i_err = -1;
+      if (pidfd >= 0)
+        {
+          i_pid = n;
+          pfd[n++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+        }
+      if (out_open)
+        {
+          i_out = n;
+          pfd[n++] = (struct pollfd){ .fd = out_r, .events = POLLIN };
+        }
+      if (err_open)
+        {
+          i_err = n;
+          pfd[n++] = (struct pollfd){ .fd = err_r, .events = POLLIN };
+        }
+      int wait_ms = -1;
+      if (deadline >= 0)
+        {
+          long long left = deadline - now_ms ();
+          wait_ms = left > 0 ? (int) left : 0;
+        }
+      /* Without a pidfd (kernel < 5.3), look at the child every 20 ms. */
+      if (pidfd < 0 && (wait_ms < 0 || wait_ms > 20))
+        wait_ms = 20;
+      int r = poll (pfd, n, wait_ms);
+      if (r < 0 && errno != EINTR)
+        {
+          int e = errno;
+          kill (pid, SIGKILL);
+          waitpid (pid, NULL, 0);
+          return error_set (err, e, "%s: poll", label);
+        }
+      if (r > 0)
+        {
+          if (i_out >= 0 && pfd[i_out].revents)
+            out_open = tail_read (&out_tail, out_r);
+          if (i_err >= 0 && pfd[i_err].revents)
+            err_open = tail_read (&err_tail, err_r);
+        }
+      if (i_pid < 0 || (r > 0 && pfd[i_pid].revents))
+        {
+          pid_t w = waitpid (pid, &status, i_pid < 0 ? WNOHANG : 0);
+          if (w == pid)
+            exited = true;
+          else if (w < 0 && errno == ECHILD)
+            exited = true; /* SIGCHLD ignored by the caller: reaped, status lost */
+        }
+      if (!exited && deadline >= 0 && now_ms () >= deadline)
+        {
+          if (pidfd >= 0)
+            syscall (SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+          else
+            kill (pid, SIGKILL);
+          waitpid (pid, &status, 0);
+          exited = timed_out = true;
+        }
+    }
+  /* What the hook wrote before exiting; a background child of the hook that
+   * keeps the pipes open must not hold us, so no waiting for EOF. */
+  if (out_open)
+    tail_read (&out_tail, out_r);
+  if (err_open)
+    tail_read (&err_tail, err_r);
+
+  if (timed_out)
+    return error_set (err, 0, "%s: timed out after %ds", label, h->timeout);
+  if (WIFEXITED (status) && WEXITSTATUS (status) == 0)
+    return 0;
+
+  char reason[64], out_text[HOOK_TAIL + 1], err_text[HOOK_TAIL + 1];
+  if (WIFEXITED (status))
+    snprintf (reason, sizeof reason, "exit status %d", WEXITSTATUS (status));
+  else if (WIFSIGNALED (status))
+    snprintf (reason, sizeof reason, "killed by signal %d (%s)", WTERMSIG (status),
+              strsignal (WTERMSIG (status)));
+  else
+    snprintf (reason, sizeof reason, "wait status %#x", status);
+  tail_text (&out_tail, out_text, sizeof out_text);
+  tail_text (&err_tail, err_text, sizeof err_text);
+  return error_set (err, 0, "%s: %s%s%s%s%s", label, reason, out_text[0] ? ", stdout: " : "",
+                    out_text, err_text[0] ? ", stderr: " : "", err_text);
+}
+
+int
+hooks_run (const struct spec_config *c, enum spec_hook_kind kind, const struct spec_state *st,
+           struct error **err)
+{
+  if (c == NULL || kind < 0 || kind >= HOOK_KIND_COUNT || c->hooks.len[kind] == 0)
+    return 0;
+  _cleanup_free_ char *state = NULL;
+  if (spec_state_hook_json (st, &state, err) < 0)
+    return error_wrap (err, "%s hooks: state", spec_hook_kind_name (kind));
+  size_t state_len = strlen (state);
+
+  for (size_t i = 0; i < c->hooks.len[kind]; i++)
+    {
+      const struct spec_hook *h = &c->hooks.list[kind][i];
+      char label[512];
+      snprintf (label, sizeof label, "%s hook #%zu (%s)", spec_hook_kind_name (kind), i,
+                h->path ? h->path : "");
+      if (h->path == NULL || h->path[0] != '/')
+        return error_set (err, 0, "%s: path must be absolute", label);
+      if (run_one (h, label, state, state_len, err) < 0)
+        return -1;
+    }
+  return 0;
+}
