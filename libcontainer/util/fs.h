@@ -11,6 +11,10 @@
  * rootfs_fd with openat2(RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS), with a userspace
  * fallback when openat2 is missing. flags as for openat (O_PATH etc). */
 int fs_open_in_root (int rootfs_fd, const char *path, int flags, mode_t mode, struct error **err);
+/* Force the userspace resolver even where openat2 exists (tests; also set by
+ * CAPSA_TEST_NO_OPENAT2=1 in the environment). */
+void fs_set_openat2_disabled (bool disabled);
+
 /* mkdir -p inside the rootfs (each component created/resolved safely); returns an
  * O_PATH|O_DIRECTORY fd of the last component. */
 int fs_mkdir_p_in_root (int rootfs_fd, const char *path, mode_t mode, struct error **err);
@@ -21,6 +25,8 @@ int fs_make_mount_target (int rootfs_fd, const char *path, bool dir, struct erro
 /* Write `len` bytes to path atomically (temp file, fsync, rename). */
 int fs_write_file_atomic (const char *path, const char *data, size_t len, mode_t mode,
                           struct error **err);
+/* Write to an existing file (no O_CREAT: cgroupfs/procfs callers want ENOENT for a
+ * missing knob), in one write(2) call where the kernel allows. */
 int fs_write_file (const char *path, const char *data, size_t len, struct error **err);
 int fs_write_file_at (int dirfd, const char *name, const char *data, size_t len, struct error **err);
 /* Read a whole file (NUL-terminated). Returns 0 and *out, or -1. */
