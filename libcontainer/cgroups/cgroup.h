@@ -29,7 +29,8 @@ int cgroup_manager_new (const struct spec_config *c, const char *id, bool system
 /* Create the cgroup (directories, or systemd scope later in enter) and apply
  * linux.resources. Refuses a cgroup that is frozen or already has processes. */
 int cgroup_create (struct cgroup_manager *m, struct error **err);
-/* v2: an O_DIRECTORY fd of the leaf for clone3(CLONE_INTO_CGROUP), or -1. */
+/* v2: an O_DIRECTORY fd of the leaf for clone3(CLONE_INTO_CGROUP), or -1.
+ * The fd is owned by the manager (closed by destroy/free): do not close it. */
 int cgroup_clone_into_fd (struct cgroup_manager *m);
 /* Move pid into the cgroup(s) (no-op when it was born there). */
 int cgroup_enter (struct cgroup_manager *m, pid_t pid, struct error **err);
@@ -47,6 +48,15 @@ int cgroup_destroy (struct cgroup_manager *m, struct error **err);
 /* The path of the container's cgroup relative to the cgroup root (for the state
  * and for mounting /sys/fs/cgroup in the container). */
 const char *cgroup_path (struct cgroup_manager *m);
+
+/* Additions (cgroups helper): the host directory of the container's cgroup for
+ * one controller ("memory", "cpu", ...; "" = the cgroup2 tree), NULL if the host
+ * lacks it; and every hierarchy the manager uses (controllers is "" for cgroup2,
+ * "name=systemd" for named v1 trees). Returns the count, fills up to max. */
+const char *cgroup_controller_dir (struct cgroup_manager *m, const char *controller);
+size_t cgroup_hierarchies (struct cgroup_manager *m, const char **controllers,
+                           const char **dirs, size_t max);
+enum cgroup_layout cgroup_manager_layout (struct cgroup_manager *m);
 
 /* Serialize to a string stored in the container state, and back. */
 char *cgroup_manager_save (struct cgroup_manager *m);
