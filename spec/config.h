@@ -444,6 +444,7 @@ int spec_config_validate (const struct spec_config *c, const char *name, struct 
 /* Namespace helpers. */
 const char *spec_ns_type_name (enum spec_ns_type t);   /* "pid", "network", ... */
 int spec_ns_type_from_name (const char *name);         /* -1 if unknown */
+const char *spec_ns_proc_name (enum spec_ns_type t);   /* /proc/self/ns name: "net", "mnt", ... */
 /* The namespace entry of this type, or NULL. */
 const struct spec_namespace *spec_config_namespace (const struct spec_config *c, enum spec_ns_type t);
 

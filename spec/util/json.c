@@ -429,3 +429,9 @@ json_writer_free (struct json_writer *w)
   yajl_gen_free (w->g);
   free (w);
 }
+
+const char *
+json_number_text (const struct json_value *v)
+{
+  return json_type_of (v) == JSON_NUMBER ? YV (v)->u.number.r : NULL;
+}

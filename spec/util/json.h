@@ -42,6 +42,8 @@ bool json_bool (const struct json_value *v);
 bool json_int64 (const struct json_value *v, int64_t *out);
 bool json_uint64 (const struct json_value *v, uint64_t *out);
 bool json_double (const struct json_value *v, double *out);
+/* A number's text as written in the document (for messages); NULL otherwise. */
+const char *json_number_text (const struct json_value *v);
 
 /* Writer. Errors are sticky and reported by json_writer_finish. */
 struct json_writer;
@@ -57,7 +59,8 @@ void json_w_uint (struct json_writer *w, uint64_t n);
 void json_w_double (struct json_writer *w, double d);
 void json_w_bool (struct json_writer *w, bool b);
 void json_w_null (struct json_writer *w);
-/* Takes ownership of w. Returns 0 and a malloc'd NUL-terminated buffer, or -1. */
+/* Takes ownership of w. Returns 0 and a malloc'd NUL-terminated buffer, or -1.
+ * The text has no trailing newline, pretty or not. */
 int json_writer_finish (struct json_writer *w, char **out, size_t *len);
 void json_writer_free (struct json_writer *w);
 
