@@ -1,0 +1,33 @@
+#!/bin/bash
+# Install what capsa's build and test suite need on Debian 12 (run as root).
+# Idempotent and quiet: does nothing when every package is already installed, and runs
+# `apt-get update` only when the package lists are missing or older than a day.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libyajl-dev libseccomp-dev libcap-dev libselinux1-dev libsystemd-dev
+  busybox-static python3-pytest
+  runc crun
+  iproute2 procps util-linux
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+  [ "${status:0:2}" = ii ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps.sh: missing ${missing[*]}; run as root to install them" >&2
+  exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+lists=/var/lib/apt/lists
+if [ -z "$(find "$lists" -maxdepth 1 -name '*_Packages*' -mmin -1440 -print -quit 2>/dev/null)" ]; then
+  apt-get update -qq >/dev/null
+fi
+echo "install-deps.sh: installing ${missing[*]}"
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,172 @@
+#!/bin/bash
+# capsa's whole test suite, as CI runs it:   sudo tests/run.sh
+#
+#  1. install build and test dependencies (tests/install-deps.sh)
+#  2. configure and build with -DCAPSA_WERROR=ON in $BUILD_DIR (default build/)
+#  3. unit tests (ctest)
+#  4. integration tests (pytest, tests/integration) against $BUILD_DIR/capsa
+#  5. unit tests again under ASan+UBSan in $SANITIZE_DIR (CAPSA_TEST_SANITIZE=0 skips)
+#
+# The last line is "N passed, N failed, N skipped" over unit and integration tests; the
+# exit status is non-zero when anything failed, including a build, or when no
+# integration test ran at all.
+#
+# Environment: BUILD_DIR, SANITIZE_DIR, JOBS, CAPSA_TEST_SANITIZE=0|1,
+# PYTEST_ARGS (extra pytest arguments, e.g. "-k smoke"), RUNC_BIN (also run the
+# runtime-parametrised integration tests under runc).
+set -uo pipefail
+
+cd "$(dirname "$0")/.." || exit 1
+REPO=$PWD
+BUILD_DIR=${BUILD_DIR:-$REPO/build}
+SANITIZE_DIR=${SANITIZE_DIR:-$REPO/build-sanitize}
+JOBS=${JOBS:-$(nproc)}
+SANITIZE=${CAPSA_TEST_SANITIZE:-1}
+PYTHON=/usr/bin/python3
+LOGS=$BUILD_DIR/test-logs
+
+passed=0 failed=0 skipped=0
+declare -a report
+
+note () { printf '== %s\n' "$*"; }
+
+# Add one layer's counts to the totals and remember a line for the summary.
+count () {   # name passed failed skipped
+  passed=$((passed + $2)) failed=$((failed + $3)) skipped=$((skipped + $4))
+  report+=("$(printf '%-28s %d passed, %d failed, %d skipped' "$1:" "$2" "$3" "$4")")
+}
+
+finish () {
+  echo
+  for line in "${report[@]}"; do echo "$line"; done
+  echo "$passed passed, $failed failed, $skipped skipped"
+  [ "$failed" -eq 0 ] && exit 0
+  exit 1
+}
+
+# Counts from a JUnit XML file (ctest and pytest both write one): "total failed skipped".
+junit_counts () {
+  "$PYTHON" - "$1" <<'EOF'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+t = f = s = 0
+for su in suites:
+    for case in su.iter("testcase"):
+        t += 1
+        if case.find("failure") is not None or case.find("error") is not None:
+            f += 1
+        elif case.find("skipped") is not None or case.get("status") in ("disabled", "notrun"):
+            s += 1
+print(t, f, s)
+EOF
+}
+
+# Run a command with its output in a log; show the tail when it fails.
+logged () {   # log-name command...
+  local log=$LOGS/$1.log
+  shift
+  "$@" >"$log" 2>&1 && return 0
+  local rc=$?
+  echo "   failed (exit $rc): $*"
+  tail -n 40 "$log" | sed 's/^/   | /'
+  echo "   full log: $log"
+  return $rc
+}
+
+build () {   # dir name extra-cmake-args...
+  local dir=$1 name=$2
+  shift 2
+  mkdir -p "$dir"
+  logged "$name-configure" cmake -S "$REPO" -B "$dir" -DCAPSA_WERROR=ON "$@" \
+    && logged "$name-build" make -s --no-print-directory -C "$dir" -j"$JOBS" \
+    && logged "$name-helper" make -s --no-print-directory -C "$dir" capsa-test-helper
+}
+
+unit_tests () {   # dir name
+  local dir=$1 name=$2 xml=$LOGS/$2-ctest.xml
+  rm -f "$xml"
+  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
+    UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+    ctest --test-dir "$dir" -j"$JOBS" --timeout 120 --output-on-failure \
+      --output-junit "$xml" >"$LOGS/$name-ctest.log" 2>&1
+  local rc=$?
+  grep -E '^(\s*[0-9]+/[0-9]+ Test|[0-9]+% tests passed)' "$LOGS/$name-ctest.log" \
+    | grep -v ' Passed ' | sed 's/^/   /'
+  if [ ! -s "$xml" ]; then
+    echo "   ctest wrote no results (exit $rc); log: $LOGS/$name-ctest.log"
+    count "$name" 0 1 0
+    return
+  fi
+  read -r total nfail nskip < <(junit_counts "$xml")
+  if [ "$rc" -ne 0 ] && [ "$nfail" -eq 0 ]; then
+    nfail=1   # ctest failed without a failed test case: count it
+  fi
+  [ "$nfail" -gt 0 ] && sed -n '/The following tests FAILED/,$p' "$LOGS/$name-ctest.log" \
+    | sed 's/^/   /'
+  count "$name" $((total - nfail - nskip)) "$nfail" "$nskip"
+}
+
+integration_tests () {
+  local xml=$LOGS/pytest.xml
+  rm -f "$xml"
+  # shellcheck disable=SC2086
+  CAPSA_BIN=$BUILD_DIR/capsa CAPSA_TEST_HELPER=$BUILD_DIR/capsa-test-helper \
+    PYTHONDONTWRITEBYTECODE=1 timeout -k 10 900 \
+    "$PYTHON" -m pytest "$REPO/tests/integration" -q -rfEs -p no:cacheprovider \
+      --junitxml="$xml" ${PYTEST_ARGS:-} 2>&1 | tee "$LOGS/pytest.log" | tail -n 60
+  local rc=${PIPESTATUS[0]}
+  if [ "$rc" -eq 5 ]; then
+    echo "   no integration tests ran (pytest exit 5)"
+    count integration 0 1 0
+    return
+  fi
+  if [ ! -s "$xml" ]; then
+    echo "   pytest wrote no results (exit $rc)"
+    count integration 0 1 0
+    return
+  fi
+  read -r total nfail nskip < <(junit_counts "$xml")
+  if [ "$total" -eq 0 ]; then
+    echo "   no integration tests ran"
+    nfail=1
+  elif [ "$rc" -ne 0 ] && [ "$nfail" -eq 0 ]; then
+    nfail=1   # interrupted, timed out or crashed: never a silent pass
+  fi
+  count integration $((total - nfail - nskip)) "$nfail" "$nskip"
+}
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "tests/run.sh needs root (containers, cgroups, mounts): sudo tests/run.sh" >&2
+  exit 1
+fi
+mkdir -p "$LOGS"
+start=$(date +%s)
+
+note "dependencies"
+if ! logged install-deps "$REPO/tests/install-deps.sh"; then
+  count dependencies 0 1 0
+  finish
+fi
+
+note "build ($BUILD_DIR, -DCAPSA_WERROR=ON)"
+if build "$BUILD_DIR" build; then
+  note "unit tests"
+  unit_tests "$BUILD_DIR" unit
+  note "integration tests"
+  integration_tests
+else
+  count build 0 1 0
+fi
+
+if [ "$SANITIZE" = 1 ]; then
+  note "unit tests under ASan+UBSan ($SANITIZE_DIR)"
+  if build "$SANITIZE_DIR" sanitize -DCAPSA_SANITIZE=ON; then
+    unit_tests "$SANITIZE_DIR" unit-asan-ubsan
+  else
+    count "sanitize build" 0 1 0
+  fi
+fi
+
+note "done in $(( $(date +%s) - start ))s"
+finish
