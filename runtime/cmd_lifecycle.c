@@ -82,15 +82,15 @@ make_absolute (const char *path, char **out)
 }
 
 /* Fill lc_create_opts from the flags: bundle and pid file made absolute as runc
- * does (it chdirs into the bundle before writing the pid file). */
+ * does; the bundle is resolved like runc's chdir + getcwd (symlinks, "."). */
 static int
 to_create_opts (struct cli *cli, const struct create_flags *f, struct lc_create_opts *o,
                 char **bundle, char **pid_file)
 {
   if (f->preserve_fds < 0)
     return cli_fail (cli, "invalid --preserve-fds value: %d", f->preserve_fds);
-  if (make_absolute (f->bundle, bundle) < 0)
-    return cli_fail (cli, "bundle path: %s", strerror (errno));
+  if ((*bundle = realpath (f->bundle ? f->bundle : ".", NULL)) == NULL)
+    return cli_fail (cli, "chdir %s: %s", f->bundle ? f->bundle : ".", strerror (errno));
   if (f->pid_file && make_absolute (f->pid_file, pid_file) < 0)
     return cli_fail (cli, "pid file path: %s", strerror (errno));
   *o = (struct lc_create_opts) {

@@ -77,7 +77,10 @@ flag_name (const char *arg, size_t *len)
 }
 
 /* urfave/cli v1 reorderArgs: known flags (and the value that may follow a flag
- * without "=") move before the other arguments; everything after "--" stays. */
+ * without "=") move before the other arguments; everything after "--" stays.
+ * One deliberate difference: urfave also glues the next word to a bool flag, so
+ * runc reads `kill ID --all 9` as container "9"; here a bool flag takes no value
+ * word, which only turns such failing command lines into working ones. */
 static void
 reorder_args (const struct opt_spec *specs, int argc, char **argv)
 {
@@ -92,6 +95,7 @@ reorder_args (const struct opt_spec *specs, int argc, char **argv)
       const char *arg = argv[i];
       size_t len;
       const char *name;
+      const struct opt_spec *spec = NULL;
       if (strcmp (arg, "--") == 0)
         {
           while (i < argc)
@@ -104,10 +108,10 @@ reorder_args (const struct opt_spec *specs, int argc, char **argv)
           flags[nf++] = argv[i];
         }
       else if ((name = flag_name (arg, &len)) != NULL
-               && (find_spec (specs, name, len) || is_help_name (name, len)))
+               && ((spec = find_spec (specs, name, len)) || is_help_name (name, len)))
         {
           flags[nf++] = argv[i];
-          next_may_be_value = strchr (arg, '=') == NULL;
+          next_may_be_value = spec && spec->type != OPT_BOOL && strchr (arg, '=') == NULL;
         }
       else
         rest[nr++] = argv[i];
