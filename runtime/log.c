@@ -140,7 +140,7 @@ log_format_line (enum log_format fmt, enum log_level lvl, const char *msg, time_
       for (int i = 0; i < 4 && name[i]; i++)
         upper[i] = name[i] - 'a' + 'A';
       fprintf (f, "\x1b[%dm%s\x1b[0m[%04ld] %-44s \n", colour[lvl], upper,
-               (long) (when - log_start), msg);
+               log_start ? (long) (when - log_start) : 0L, msg);
     }
   else
     {
