@@ -1,0 +1,12 @@
+/* Helpers shared by the lifecycle operations in create.c and ops.c. */
+#ifndef CAPSA_CONTAINER_OPS_H
+#define CAPSA_CONTAINER_OPS_H
+
+#include "container_state.h"
+
+/* realpath() as a malloc'd string; frees `path`. */
+char *realpath_dup (char *path, struct error **err);
+/* Copy the config into the state dir (as config.json) for delete's poststop hooks. */
+int copy_config_to_state (int dirfd, const char *config_path, struct error **err);
+
+#endif

@@ -1,0 +1,334 @@
+#define _GNU_SOURCE
+#include "container_state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroups/cgroup.h"
+#include "spec/util/cleanup.h"
+#include "spec/util/json.h"
+#include "util/fs.h"
+
+const char *
+lc_status_name (enum lc_status s)
+{
+  static const char *names[] = { "creating", "created", "running", "paused", "stopped" };
+  return names[s];
+}
+
+char *
+statedir_path (const char *root, const char *id)
+{
+  char *p = NULL;
+  if (asprintf (&p, "%s/%s", root, id) < 0)
+    return NULL;
+  return p;
+}
+
+static int
+mkdir_parents (const char *path, mode_t mode)
+{
+  _cleanup_free_ char *copy = strdup (path);
+  if (copy == NULL)
+    return -1;
+  for (char *p = copy + 1; *p; p++)
+    if (*p == '/')
+      {
+        *p = '\0';
+        if (mkdir (copy, mode) < 0 && errno != EEXIST)
+          return -1;
+        *p = '/';
+      }
+  if (mkdir (copy, mode) < 0 && errno != EEXIST)
+    return -1;
+  return 0;
+}
+
+int
+statedir_create (const char *root, const char *id, struct error **err)
+{
+  _cleanup_free_ char *dir = statedir_path (root, id);
+  if (mkdir (root, 0700) < 0 && errno != EEXIST)
+    {
+      if (errno != ENOENT || mkdir_parents (root, 0700) < 0)
+        return error_set (err, errno, "create state root \"%s\"", root);
+    }
+  /* mkdir is the atomic arbiter between two concurrent creates of one ID. */
+  if (mkdir (dir, 0711) < 0)
+    {
+      if (errno == EEXIST)
+        return error_set (err, EEXIST, "container with id \"%s\" already exists", id);
+      return error_set (err, errno, "create state dir \"%s\"", dir);
+    }
+  int fd = open (dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return error_set (err, errno, "open state dir \"%s\"", dir);
+  if (flock (fd, LOCK_EX) < 0)
+    {
+      close (fd);
+      return error_set (err, errno, "lock state dir \"%s\"", dir);
+    }
+  return fd;
+}
+
+int
+statedir_open (const char *root, const char *id, bool lock, struct error **err)
+{
+  _cleanup_free_ char *dir = statedir_path (root, id);
+  int fd = open (dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      if (errno == ENOENT)
+        return error_set (err, ENOENT, "container \"%s\" does not exist", id);
+      return error_set (err, errno, "open state dir \"%s\"", dir);
+    }
+  if (lock && flock (fd, LOCK_EX) < 0)
+    {
+      close (fd);
+      return error_set (err, errno, "lock state dir \"%s\"", dir);
+    }
+  return fd;
+}
+
+int
+record_write (int dirfd, const struct lc_record *r, struct error **err)
+{
+  struct json_writer *w = json_writer_new (false);
+  _cleanup_free_ char *out = NULL;
+  size_t len;
+  json_w_begin_object (w);
+  json_w_key (w, "id");
+  json_w_string (w, r->id);
+  json_w_key (w, "pid");
+  json_w_int (w, r->pid);
+  json_w_key (w, "pid_start");
+  json_w_uint (w, r->pid_start);
+  json_w_key (w, "bundle");
+  json_w_string (w, r->bundle);
+  json_w_key (w, "rootfs");
+  json_w_string (w, r->rootfs);
+  json_w_key (w, "created");
+  json_w_string (w, r->created);
+  json_w_key (w, "owner");
+  json_w_string (w, r->owner ? r->owner : "");
+  json_w_key (w, "cgroup");
+  json_w_string (w, r->cgroup);
+  json_w_key (w, "poststart");
+  json_w_bool (w, r->has_poststart);
+  json_w_key (w, "poststop");
+  json_w_bool (w, r->has_poststop);
+  json_w_key (w, "annotations");
+  json_w_begin_object (w);
+  for (size_t i = 0; i < r->annotations_len; i++)
+    {
+      json_w_key (w, r->annotations[i].key);
+      json_w_string (w, r->annotations[i].value);
+    }
+  json_w_end_object (w);
+  json_w_end_object (w);
+  if (json_writer_finish (w, &out, &len) < 0)
+    return error_set (err, ENOMEM, "serialize container state");
+
+  /* Atomic: readers (state, list) never see a half-written file. */
+  if (fs_write_file_at (dirfd, "state.json.tmp", out, len, err) < 0)
+    return -1;
+  if (renameat (dirfd, "state.json.tmp", dirfd, "state.json") < 0)
+    return error_set (err, errno, "rename state.json");
+  return 0;
+}
+
+static char *
+dup_str (const struct json_value *obj, const char *key)
+{
+  const char *s = json_string (json_object_get (obj, key));
+  return s ? strdup (s) : NULL;
+}
+
+int
+record_read (int dirfd, struct lc_record *r, struct error **err)
+{
+  _cleanup_free_ char *data = NULL;
+  size_t len;
+  char errbuf[256];
+  memset (r, 0, sizeof *r);
+  if (fs_read_file_at (dirfd, "state.json", &data, &len, err) < 0)
+    return -1;
+  struct json_value *v = json_parse (data, len, errbuf, sizeof errbuf);
+  if (v == NULL)
+    return error_set (err, 0, "state.json: invalid JSON: %s", errbuf);
+  int64_t pid = 0;
+  uint64_t start = 0;
+  r->id = dup_str (v, "id");
+  json_int64 (json_object_get (v, "pid"), &pid);
+  json_uint64 (json_object_get (v, "pid_start"), &start);
+  r->pid = (pid_t) pid;
+  r->pid_start = start;
+  r->bundle = dup_str (v, "bundle");
+  r->rootfs = dup_str (v, "rootfs");
+  r->created = dup_str (v, "created");
+  r->owner = dup_str (v, "owner");
+  r->cgroup = dup_str (v, "cgroup");
+  r->has_poststart = json_bool (json_object_get (v, "poststart"));
+  r->has_poststop = json_bool (json_object_get (v, "poststop"));
+  const struct json_value *ann = json_object_get (v, "annotations");
+  size_t n = ann ? json_object_len (ann) : 0;
+  if (n)
+    {
+      r->annotations = calloc (n, sizeof *r->annotations);
+      for (size_t i = 0; r->annotations && i < n; i++)
+        {
+          const char *val = json_string (json_object_value (ann, i));
+          r->annotations[i].key = strdup (json_object_key (ann, i));
+          r->annotations[i].value = strdup (val ? val : "");
+        }
+      r->annotations_len = r->annotations ? n : 0;
+    }
+  json_free (v);
+  return 0;
+}
+
+void
+record_clear (struct lc_record *r)
+{
+  free (r->id);
+  free (r->bundle);
+  free (r->rootfs);
+  free (r->created);
+  free (r->owner);
+  free (r->cgroup);
+  for (size_t i = 0; i < r->annotations_len; i++)
+    {
+      free (r->annotations[i].key);
+      free (r->annotations[i].value);
+    }
+  free (r->annotations);
+  memset (r, 0, sizeof *r);
+}
+
+uint64_t
+proc_start_time (pid_t pid, bool *zombie)
+{
+  char path[64], buf[1024];
+  snprintf (path, sizeof path, "/proc/%d/stat", pid);
+  _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (zombie)
+    *zombie = false;
+  if (fd < 0)
+    return 0;
+  ssize_t n = read (fd, buf, sizeof buf - 1);
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  /* comm may contain spaces and parens: fields restart after the last ')'. */
+  char *p = strrchr (buf, ')');
+  if (p == NULL || p[1] == '\0')
+    return 0;
+  p += 2;
+  if (zombie)
+    *zombie = (*p == 'Z' || *p == 'X');
+  /* p is field 3 (state); starttime is field 22. */
+  for (int field = 3; field < 22; field++)
+    {
+      p = strchr (p, ' ');
+      if (p == NULL)
+        return 0;
+      p++;
+    }
+  return strtoull (p, NULL, 10);
+}
+
+bool
+record_pid_alive (const struct lc_record *r)
+{
+  bool zombie;
+  if (r->pid <= 0)
+    return false;
+  uint64_t st = proc_start_time (r->pid, &zombie);
+  return st != 0 && !zombie && st == r->pid_start;
+}
+
+enum lc_status
+record_status (int dirfd, const struct lc_record *r)
+{
+  if (r->pid <= 0)
+    return LC_CREATING;
+  if (!record_pid_alive (r))
+    return LC_STOPPED;
+  if (faccessat (dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    return LC_CREATED;
+  if (r->cgroup)
+    {
+      struct cgroup_manager *m = NULL;
+      struct error *e = NULL;
+      if (cgroup_manager_load (r->cgroup, &m, &e) == 0)
+        {
+          int frozen = cgroup_is_frozen (m);
+          cgroup_manager_free (m);
+          if (frozen == 1)
+            return LC_PAUSED;
+        }
+      error_free (&e);
+    }
+  return LC_RUNNING;
+}
+
+static char *
+xstrdup (const char *s)
+{
+  return strdup (s ? s : "");
+}
+
+struct spec_state *
+record_to_state (const struct lc_record *r, enum lc_status st)
+{
+  struct spec_state *s = calloc (1, sizeof *s);
+  if (s == NULL)
+    return NULL;
+  s->oci_version = strdup (CAPSA_OCI_VERSION);
+  s->id = xstrdup (r->id);
+  s->pid = (st == LC_STOPPED || st == LC_CREATING) ? 0 : r->pid;
+  s->status = strdup (lc_status_name (st));
+  s->bundle = xstrdup (r->bundle);
+  s->rootfs = xstrdup (r->rootfs);
+  s->created = xstrdup (r->created);
+  s->owner = xstrdup (r->owner);
+  if (r->annotations_len)
+    {
+      s->annotations = calloc (r->annotations_len, sizeof *s->annotations);
+      for (size_t i = 0; s->annotations && i < r->annotations_len; i++)
+        {
+          s->annotations[i].key = xstrdup (r->annotations[i].key);
+          s->annotations[i].value = xstrdup (r->annotations[i].value);
+        }
+      s->annotations_len = s->annotations ? r->annotations_len : 0;
+    }
+  return s;
+}
+
+char *
+timestamp_now (void)
+{
+  struct timespec ts;
+  struct tm tm;
+  char date[32], frac[16], *out = NULL;
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  strftime (date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+  /* Go's RFC3339Nano drops trailing zeros of the fraction. */
+  snprintf (frac, sizeof frac, ".%09ld", ts.tv_nsec);
+  size_t l = strlen (frac);
+  while (l > 1 && frac[l - 1] == '0')
+    frac[--l] = '\0';
+  if (l == 1)
+    frac[0] = '\0';
+  if (asprintf (&out, "%s%sZ", date, frac) < 0)
+    return NULL;
+  return out;
+}

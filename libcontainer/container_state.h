@@ -1,0 +1,64 @@
+/* The container's state directory <root>/<id>/: state.json (our record), a copy
+ * of config.json, exec.fifo while created. Locking and status detection. */
+#ifndef CAPSA_CONTAINER_STATE_H
+#define CAPSA_CONTAINER_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "spec/config.h"
+#include "spec/state.h"
+
+struct lc_record
+{
+  char *id;
+  pid_t pid;
+  uint64_t pid_start;     /* /proc/<pid>/stat starttime: detects PID reuse */
+  char *bundle;
+  char *rootfs;
+  char *created;
+  char *owner;
+  char *cgroup;           /* cgroup_manager_save() */
+  bool has_poststart;     /* config has poststart hooks: start reads the config copy */
+  bool has_poststop;      /* config has poststop hooks: delete reads the config copy */
+  struct spec_kv *annotations;
+  size_t annotations_len;
+};
+
+enum lc_status
+{
+  LC_CREATING,
+  LC_CREATED,
+  LC_RUNNING,
+  LC_PAUSED,
+  LC_STOPPED,
+};
+
+const char *lc_status_name (enum lc_status s);
+
+/* <root>/<id>; returns malloc'd path. */
+char *statedir_path (const char *root, const char *id);
+/* Create <root> (0700) and the container dir exclusively: EEXIST -> "container with
+ * id exists". Returns an O_DIRECTORY fd, locked. */
+int statedir_create (const char *root, const char *id, struct error **err);
+/* Open an existing container dir, locked (LOCK_EX) when `lock`. ENOENT -> "container
+ * \"id\" does not exist". */
+int statedir_open (const char *root, const char *id, bool lock, struct error **err);
+
+int record_write (int dirfd, const struct lc_record *r, struct error **err);
+int record_read (int dirfd, struct lc_record *r, struct error **err);
+void record_clear (struct lc_record *r);
+
+/* Status from facts: pid alive with its start time, exec.fifo, cgroup frozen. */
+enum lc_status record_status (int dirfd, const struct lc_record *r);
+/* Whether the recorded pid is still our process (alive, not a zombie, same start). */
+bool record_pid_alive (const struct lc_record *r);
+/* starttime of /proc/<pid>/stat, 0 on failure; *zombie set when state Z/X. */
+uint64_t proc_start_time (pid_t pid, bool *zombie);
+
+/* Fill an OCI state from a record and status. */
+struct spec_state *record_to_state (const struct lc_record *r, enum lc_status st);
+/* RFC 3339 UTC timestamp with nanoseconds, like Go's RFC3339Nano. */
+char *timestamp_now (void);
+
+#endif

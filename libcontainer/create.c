@@ -1,0 +1,341 @@
+/* lc_create and lc_run: the parent's half of a container's birth. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroups/cgroup.h"
+#include "container.h"
+#include "container_ops.h"
+#include "container_state.h"
+#include "namespaces.h"
+#include "spawn.h"
+#include "spec/util/cleanup.h"
+#include "terminal.h"
+#include "util/fs.h"
+
+int
+lc_validate_id (const char *id, struct error **err)
+{
+  size_t len = id ? strlen (id) : 0;
+  if (len == 0)
+    return error_set (err, EINVAL, "invalid container id: empty");
+  if (len > 1024)
+    return error_set (err, EINVAL, "invalid container id: longer than 1024 bytes");
+  if (strcmp (id, ".") == 0 || strcmp (id, "..") == 0)
+    return error_set (err, EINVAL, "invalid container id \"%s\"", id);
+  for (const char *p = id; *p; p++)
+    {
+      char ch = *p;
+      bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
+                || ch == '_' || ch == '-' || ch == '.' || ch == '+';
+      if (!ok)
+        return error_set (err, EINVAL, "invalid container id \"%s\": only [A-Za-z0-9_+.-] allowed",
+                          id);
+    }
+  return 0;
+}
+
+/* Checks that need the whole config and the host, before anything is made. */
+static int
+check_config (const struct spec_config *c, const struct lc_create_opts *o, struct error **err)
+{
+  bool has_mnt = false, new_uts = false;
+  if (c->process == NULL)
+    return error_set (err, EINVAL, "config.json: process: missing required field");
+  if (c->process->args_len == 0)
+    return error_set (err, EINVAL, "config.json: process.args: must not be empty");
+  if (c->linux_ == NULL)
+    return error_set (err, EINVAL, "config.json: linux: missing (capsa runs Linux containers)");
+  for (size_t i = 0; i < c->linux_->namespaces_len; i++)
+    {
+      const struct spec_namespace *ns = &c->linux_->namespaces[i];
+      if (ns->type == NS_MOUNT)
+        has_mnt = true;
+      if (ns->type == NS_UTS && (ns->path == NULL || !ns->path[0]))
+        new_uts = true;
+    }
+  if (!has_mnt)
+    return error_set (err, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
+  if ((c->hostname && c->hostname[0]) && !new_uts)
+    return error_set (err, EINVAL,
+                      "config.json: hostname: setting the hostname needs a new uts namespace");
+  if ((c->domainname && c->domainname[0]) && !new_uts)
+    return error_set (err, EINVAL,
+                      "config.json: domainname: setting the domainname needs a new uts namespace");
+  if (c->process->terminal && o->detach && o->console_socket == NULL)
+    return error_set (err, EINVAL, "cannot allocate tty if capsa will detach without setting "
+                                   "console socket");
+  if (!c->process->terminal && o->console_socket)
+    return error_set (err, EINVAL, "--console-socket given but process.terminal is false");
+  /* Our own fds must not land in the range handed to the container. */
+  for (int fd = 3; fd < 3 + o->preserve_fds; fd++)
+    if (fcntl (fd, F_GETFD) < 0)
+      return error_set (err, EBADF, "--preserve-fds=%d: fd %d is not open", o->preserve_fds, fd);
+  return 0;
+}
+
+static char *
+absolute_path (const char *base, const char *path)
+{
+  char *out = NULL;
+  if (path[0] == '/')
+    return strdup (path);
+  if (asprintf (&out, "%s/%s", base, path) < 0)
+    return NULL;
+  return out;
+}
+
+static int
+write_pid_file (const char *path, pid_t pid, struct error **err)
+{
+  char buf[32];
+  int n = snprintf (buf, sizeof buf, "%d", pid);
+  return fs_write_file_atomic (path, buf, n, 0644, err);
+}
+
+/* Everything of lc_create except releasing the container: used by create and run. */
+static int
+create_container (const struct lc_context *ctx, const char *id, const struct lc_create_opts *o,
+                  bool pty_to_parent, struct spawn_result *spawned, struct error **err)
+{
+  char cwd[PATH_MAX];
+  _cleanup_free_ char *bundle = NULL, *config_path = NULL, *rootfs = NULL;
+  _cleanup_close_ int dirfd = -1, fifo = -1, console = -1;
+  struct spec_config *c = NULL;
+  struct cgroup_manager *cg = NULL;
+  struct lc_record rec = { 0 };
+  bool made_dir = false;
+  int ret = -1;
+
+  if (lc_validate_id (id, err) < 0)
+    return -1;
+  if (getcwd (cwd, sizeof cwd) == NULL)
+    return error_set (err, errno, "getcwd");
+  bundle = absolute_path (cwd, o->bundle ? o->bundle : ".");
+  if (bundle == NULL || (bundle = realpath_dup (bundle, err)) == NULL)
+    return -1;
+  config_path = o->config_path ? absolute_path (cwd, o->config_path)
+                               : absolute_path (bundle, "config.json");
+  c = spec_config_parse_file (config_path, err);
+  if (c == NULL)
+    return -1;
+  if (check_config (c, o, err) < 0)
+    goto out;
+  if (c->root_path == NULL)
+    {
+      error_set (err, EINVAL, "config.json: root.path: missing required field");
+      goto out;
+    }
+  rootfs = absolute_path (bundle, c->root_path);
+  struct stat st;
+  if (rootfs == NULL || stat (rootfs, &st) < 0 || !S_ISDIR (st.st_mode))
+    {
+      error_set (err, rootfs ? (errno ? errno : ENOTDIR) : ENOMEM, "root.path: rootfs \"%s\"",
+                 rootfs ? rootfs : c->root_path);
+      goto out;
+    }
+
+  dirfd = statedir_create (ctx->root, id, err);
+  if (dirfd < 0)
+    goto out;
+  made_dir = true;
+
+  if (cgroup_manager_new (c, id, ctx->systemd_cgroup, &cg, err) < 0 || cgroup_create (cg, err) < 0)
+    goto fail;
+  if (mkfifoat (dirfd, "exec.fifo", 0600) < 0)
+    {
+      error_set (err, errno, "create exec.fifo");
+      goto fail;
+    }
+  fifo = openat (dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
+  if (fifo < 0)
+    {
+      error_set (err, errno, "open exec.fifo");
+      goto fail;
+    }
+  if (o->console_socket && (console = terminal_connect_socket (o->console_socket, err)) < 0)
+    goto fail;
+
+  struct init_args a = {
+    .config = c, .id = id, .bundle = bundle, .rootfs = rootfs, .sync_fd = -1,
+    .fifo_fd = fifo, .console_sock = console, .pty_to_parent = pty_to_parent,
+    .no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
+    .preserve_fds = o->preserve_fds,
+  };
+  if (spawn_container (&a, cg, spawned, err) < 0)
+    goto fail;
+
+  rec.id = (char *) id;
+  rec.pid = spawned->pid;
+  rec.pid_start = proc_start_time (spawned->pid, NULL);
+  rec.bundle = bundle;
+  rec.rootfs = rootfs;
+  rec.created = timestamp_now ();
+  rec.owner = (char *) "";
+  rec.cgroup = cgroup_manager_save (cg);
+  rec.has_poststart = c->hooks.len[HOOK_POSTSTART] > 0;
+  rec.has_poststop = c->hooks.len[HOOK_POSTSTOP] > 0;
+  rec.annotations = c->annotations;
+  rec.annotations_len = c->annotations_len;
+  int wret = record_write (dirfd, &rec, err);
+  free (rec.created);
+  free (rec.cgroup);
+  if (wret < 0)
+    goto fail_spawned;
+  /* start and delete run their hooks from this copy: the bundle may change. */
+  if ((rec.has_poststart || rec.has_poststop) && copy_config_to_state (dirfd, config_path, err) < 0)
+    goto fail_spawned;
+  if (o->pid_file && write_pid_file (o->pid_file, spawned->pid, err) < 0)
+    goto fail_spawned;
+  ret = 0;
+  goto out;
+
+fail_spawned:
+  spawn_abort (spawned);
+fail:
+  if (cg)
+    {
+      struct error *e2 = NULL;
+      cgroup_destroy (cg, &e2);
+      error_free (&e2);
+    }
+  if (made_dir)
+    {
+      _cleanup_free_ char *dir = statedir_path (ctx->root, id);
+      struct error *e2 = NULL;
+      fs_remove_tree (dir, &e2);
+      error_free (&e2);
+    }
+out:
+  if (cg)
+    cgroup_manager_free (cg);
+  spec_config_free (c);
+  return ret;
+}
+
+int
+lc_create (const struct lc_context *ctx, const char *id, const struct lc_create_opts *o,
+           struct error **err)
+{
+  struct spawn_result r;
+  if (create_container (ctx, id, o, false, &r, err) < 0)
+    return -1;
+  /* The init outlives us: it is reparented to our subreaper. */
+  if (r.pidfd >= 0)
+    close (r.pidfd);
+  return 0;
+}
+
+/* Foreground run: signals we receive go to the container init. */
+static int forward_pidfd = -1;
+
+static void
+forward_signal (int signo)
+{
+  if (forward_pidfd >= 0)
+    syscall (SYS_pidfd_send_signal, forward_pidfd, signo, NULL, 0);
+}
+
+static volatile int init_exited;
+
+static void
+on_sigchld (int signo)
+{
+  (void) signo;
+  init_exited = 1;
+}
+
+static void
+install_forwarding (bool tty)
+{
+  struct sigaction sa;
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = forward_signal;
+  sigemptyset (&sa.sa_mask);
+  for (int s = 1; s < NSIG; s++)
+    {
+      if (s == SIGKILL || s == SIGSTOP || s == SIGCHLD || (tty && s == SIGWINCH))
+        continue;
+      if (s == SIGSEGV || s == SIGBUS || s == SIGILL || s == SIGFPE || s == SIGABRT || s == SIGTRAP)
+        continue;
+      sigaction (s, &sa, NULL);
+    }
+  sa.sa_handler = on_sigchld;
+  sigaction (SIGCHLD, &sa, NULL);
+}
+
+static int
+exit_status_of (int status)
+{
+  if (WIFEXITED (status))
+    return WEXITSTATUS (status);
+  if (WIFSIGNALED (status))
+    return 128 + WTERMSIG (status);
+  return 255;
+}
+
+int
+lc_run (const struct lc_context *ctx, const char *id, const struct lc_create_opts *o,
+        int *exit_status, struct error **err)
+{
+  struct spawn_result r;
+  *exit_status = 0;
+  /* The foreground terminal is ours to proxy unless a console socket takes it. */
+  bool pty_to_parent = !o->detach && o->console_socket == NULL;
+  if (create_container (ctx, id, o, pty_to_parent, &r, err) < 0)
+    return -1;
+  if (!o->detach)
+    {
+      forward_pidfd = r.pidfd;
+      install_forwarding (r.pty_master >= 0);
+    }
+  if (lc_start (ctx, id, err) < 0)
+    {
+      spawn_abort (&r);
+      struct error *e2 = NULL;
+      lc_delete (ctx, id, true, &e2);
+      error_free (&e2);
+      return -1;
+    }
+  init_exited = 0; /* SIGCHLD of poststart hooks is not the init's */
+  if (o->detach)
+    {
+      if (r.pidfd >= 0)
+        close (r.pidfd);
+      if (r.pty_master >= 0)
+        close (r.pty_master);
+      return 0;
+    }
+
+  if (r.pty_master >= 0)
+    {
+      struct error *e2 = NULL;
+      if (terminal_proxy (r.pty_master, &init_exited, &e2) < 0)
+        log_warn ("terminal: %s", e2->msg);
+      error_free (&e2);
+    }
+  int status = 0;
+  while (waitpid (r.pid, &status, 0) < 0)
+    if (errno != EINTR)
+      {
+        status = 255 << 8;
+        break;
+      }
+  *exit_status = exit_status_of (status);
+  forward_pidfd = -1;
+  close (r.pidfd);
+  if (r.pty_master >= 0)
+    close (r.pty_master);
+  if (!o->keep)
+    return lc_delete (ctx, id, true, err);
+  return 0;
+}

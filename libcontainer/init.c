@@ -1,0 +1,285 @@
+/* The container init: child side of the staged init. Runs in the new
+ * namespaces; every failure goes to the parent over the sync socket as a message
+ * and the process exits. */
+#define _GNU_SOURCE
+#include "init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "devices.h"
+#include "hooks.h"
+#include "process.h"
+#include "rootfs.h"
+#include "security.h"
+#include "spec/util/cleanup.h"
+#include "sync.h"
+#include "terminal.h"
+#include "util/procfs.h"
+
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+#define KEYCTL_SETPERM 5
+
+static void
+reset_signals (void)
+{
+  sigset_t all;
+  sigemptyset (&all);
+  sigprocmask (SIG_SETMASK, &all, NULL);
+  for (int s = 1; s < NSIG; s++)
+    if (s != SIGKILL && s != SIGSTOP)
+      signal (s, SIG_DFL);
+}
+
+/* A fresh session keyring so the container does not share the host's keys. */
+static int
+join_session_keyring (const char *id, struct error **err)
+{
+  char name[1100];
+  snprintf (name, sizeof name, "_ses.%s", id);
+  long key = syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0);
+  if (key < 0)
+    {
+      /* Kernels without keyrings, or a seccomp'd host: not fatal, like runc. */
+      if (errno == ENOSYS || errno == EPERM)
+        return 0;
+      return error_set (err, errno, "join session keyring");
+    }
+  /* possessor: all; user: view, read, write, search, link */
+  syscall (SYS_keyctl, KEYCTL_SETPERM, key, 0x3f1f0000, 0, 0);
+  return 0;
+}
+
+static int
+apply_sysctl (const struct spec_config *c, struct error **err)
+{
+  if (c->linux_ == NULL)
+    return 0;
+  for (size_t i = 0; i < c->linux_->sysctl_len; i++)
+    {
+      const struct spec_kv *kv = &c->linux_->sysctl[i];
+      _cleanup_free_ char *path = NULL;
+      if (strstr (kv->key, "..") || kv->key[0] == '/' || kv->key[0] == '.')
+        return error_set (err, EINVAL, "linux.sysctl: invalid key \"%s\"", kv->key);
+      if (asprintf (&path, "sys/%s", kv->key) < 0)
+        return error_set (err, ENOMEM, "linux.sysctl");
+      /* runc accepts "net.ipv4.ip_forward" and "net/ipv4/ip_forward". */
+      for (char *p = path + 4; *p; p++)
+        if (*p == '.')
+          *p = '/';
+      if (procfs_write (path, kv->value, strlen (kv->value), err) < 0)
+        return error_wrap (err, "linux.sysctl \"%s\"", kv->key);
+    }
+  return 0;
+}
+
+static int
+set_names (const struct spec_config *c, struct error **err)
+{
+  if (c->hostname && sethostname (c->hostname, strlen (c->hostname)) < 0)
+    return error_set (err, errno, "sethostname \"%s\"", c->hostname);
+  if (c->domainname && setdomainname (c->domainname, strlen (c->domainname)) < 0)
+    return error_set (err, errno, "setdomainname \"%s\"", c->domainname);
+  return 0;
+}
+
+static struct spec_state *
+creating_state (struct init_args *a, pid_t host_pid, const char *status)
+{
+  static struct spec_state st;
+  st.oci_version = (char *) CAPSA_OCI_VERSION;
+  st.id = (char *) a->id;
+  st.pid = host_pid;
+  st.status = (char *) status;
+  st.bundle = (char *) a->bundle;
+  st.rootfs = (char *) a->rootfs;
+  st.annotations = a->config->annotations;
+  st.annotations_len = a->config->annotations_len;
+  return &st;
+}
+
+static int
+setup_terminal (struct init_args *a, struct rootfs_ctx *r, int *slave_out, struct error **err)
+{
+  const struct spec_process *p = a->config->process;
+  int slave = -1;
+  _cleanup_close_ int master
+      = terminal_new_pty (r->rootfs_fd, p->has_console_size ? p->console_height : 0,
+                          p->has_console_size ? p->console_width : 0, &slave, err);
+  if (master < 0)
+    return -1;
+  if (devices_setup_console (r, slave, err) < 0)
+    {
+      close (slave);
+      return -1;
+    }
+  if (a->console_sock >= 0)
+    {
+      if (terminal_send_fd (a->console_sock, master, "/dev/ptmx", err) < 0)
+        {
+          close (slave);
+          return error_wrap (err, "send pty master to the console socket");
+        }
+      close (a->console_sock);
+      a->console_sock = -1;
+    }
+  else if (a->pty_to_parent)
+    {
+      if (sync_send (a->sync_fd, SYNC_PTY, 0, NULL, master, err) < 0)
+        {
+          close (slave);
+          return -1;
+        }
+    }
+  *slave_out = slave;
+  return 0;
+}
+
+static int
+run_init (struct init_args *a, struct error **err)
+{
+  const struct spec_config *c = a->config;
+  const struct spec_process *p = c->process;
+  struct sync_msg m;
+  struct rootfs_ctx r = { .config = c, .rootfs = (char *) a->rootfs, .rootfs_fd = -1,
+                          .no_pivot = a->no_pivot, .userns = a->userns,
+                          .new_cgroupns = a->new_cgroupns };
+  struct security_plan *sec = NULL;
+  int slave = -1;
+
+  /* P writes our id maps and puts us in the cgroup before GO. */
+  if (sync_expect (a->sync_fd, SYNC_GO, &m, NULL, err) < 0)
+    return -1;
+  pid_t host_pid = m.value;
+
+  /* After the cgroup move, so the namespace's root is the container's cgroup. */
+  if (a->new_cgroupns && unshare (CLONE_NEWCGROUP) < 0)
+    return error_set (err, errno, "unshare cgroup namespace");
+  if (setsid () < 0)
+    return error_set (err, errno, "setsid");
+  if (!a->no_new_keyring && join_session_keyring (a->id, err) < 0)
+    return -1;
+
+  r.mount_label = security_mount_label (c);
+  if (rootfs_prepare (&r, err) < 0 || rootfs_mount_all (&r, err) < 0 || devices_setup (&r, err) < 0)
+    return -1;
+  if (p && p->terminal && setup_terminal (a, &r, &slave, err) < 0)
+    return -1;
+
+  if (c->hooks.len[HOOK_PRESTART] || c->hooks.len[HOOK_CREATE_RUNTIME])
+    {
+      if (sync_send (a->sync_fd, SYNC_HOOKS, 0, NULL, -1, err) < 0
+          || sync_expect (a->sync_fd, SYNC_HOOKS_DONE, &m, NULL, err) < 0)
+        return -1;
+    }
+  if (c->hooks.len[HOOK_CREATE_CONTAINER]
+      && hooks_run (c, HOOK_CREATE_CONTAINER, creating_state (a, host_pid, "creating"), err) < 0)
+    return -1;
+
+  if (security_prepare (c, &sec, err) < 0)
+    return -1;
+  if (rootfs_pivot (&r, err) < 0 || rootfs_finalize (&r, err) < 0)
+    return -1;
+  if (r.rootfs_fd >= 0)
+    close (r.rootfs_fd);
+  if (set_names (c, err) < 0 || apply_sysctl (c, err) < 0)
+    return -1;
+  if (c->linux_ && (process_set_personality (c->linux_, err) < 0
+                    || process_set_memory_policy (c->linux_, err) < 0))
+    return -1;
+
+  if (p == NULL)
+    return error_set (err, EINVAL, "process: missing, nothing to run");
+  if (slave >= 0)
+    {
+      if (terminal_make_controlling (slave, err) < 0)
+        return -1;
+      if (slave > 2)
+        close (slave);
+    }
+  if (process_set_scheduler (p, err) < 0 || process_set_io_priority (p, err) < 0)
+    return -1;
+
+  if (security_before_user (sec, err) < 0)
+    return -1;
+  /* chdir while still root (the user may lack search permission on the path's
+   * parents, as in runc); process_set_cwd verifies the result is inside the root. */
+  int cwd_ret = process_set_cwd (p, err);
+  if (cwd_ret < 0 && (*err)->errnum != EACCES)
+    return -1;
+  if (process_set_user (p, err) < 0)
+    return -1;
+  if (cwd_ret < 0)
+    {
+      error_free (err);
+      if (process_set_cwd (p, err) < 0)
+        return -1;
+    }
+  process_set_umask (p);
+  if (security_after_user (sec, err) < 0)
+    return -1;
+  if (process_set_cpu_affinity_final (p, err) < 0)
+    return -1;
+
+  /* A missing binary fails create, not start. */
+  _cleanup_free_ char *path = process_resolve_exec (p, err);
+  if (path == NULL)
+    return -1;
+
+  int listener = security_seccomp_listener_fd (sec);
+  if (listener >= 0)
+    {
+      if (sync_send (a->sync_fd, SYNC_SECCOMP_FD, 0, NULL, listener, err) < 0
+          || sync_expect (a->sync_fd, SYNC_SECCOMP_DONE, &m, NULL, err) < 0)
+        return -1;
+    }
+
+  int keep[] = { a->sync_fd, a->fifo_fd };
+  if (process_close_fds (a->preserve_fds, keep, ARRAY_SIZE (keep), err) < 0)
+    return -1;
+  if (sync_send (a->sync_fd, SYNC_READY, 0, NULL, -1, err) < 0)
+    return -1;
+  close (a->sync_fd);
+  a->sync_fd = -1;
+
+  /* Block until `start` opens the fifo for reading. */
+  char fifo_path[64];
+  snprintf (fifo_path, sizeof fifo_path, "/proc/self/fd/%d", a->fifo_fd);
+  int fifo = open (fifo_path, O_WRONLY | O_CLOEXEC);
+  if (fifo < 0)
+    return error_set (err, errno, "open exec fifo");
+  if (write (fifo, "0", 1) != 1)
+    return error_set (err, errno, "write exec fifo");
+  close (fifo);
+  close (a->fifo_fd);
+
+  if (c->hooks.len[HOOK_START_CONTAINER]
+      && hooks_run (c, HOOK_START_CONTAINER, creating_state (a, host_pid, "created"), err) < 0)
+    return -1;
+
+  execve (path, p->args, p->env ? p->env : (char *[]){ NULL });
+  return error_set (err, errno, "exec \"%s\"", path);
+}
+
+void
+init_main (struct init_args *a)
+{
+  struct error *err = NULL;
+  reset_signals ();
+  if (run_init (a, &err) < 0)
+    {
+      if (a->sync_fd >= 0)
+        sync_fail (a->sync_fd, err);
+      /* After READY nobody listens on the socket: stderr is all we have. */
+      fprintf (stderr, "capsa: %s\n", err ? err->msg : "container init failed");
+      _exit (127);
+    }
+  _exit (127);
+}

@@ -1,0 +1,30 @@
+/* The container init, child side of the staged init (DESIGN.md): everything
+ * inside the new namespaces up to execve. */
+#ifndef CAPSA_INIT_H
+#define CAPSA_INIT_H
+
+#include <stdbool.h>
+#include "spec/config.h"
+
+struct init_args
+{
+  const struct spec_config *config;
+  const char *id;
+  const char *bundle;
+  const char *rootfs;       /* absolute host path */
+  int sync_fd;              /* child's end of the sync socketpair */
+  int fifo_fd;              /* O_PATH fd of exec.fifo */
+  int console_sock;         /* connected --console-socket, or -1 */
+  bool pty_to_parent;       /* foreground run with a terminal: send the master to P */
+  bool no_pivot;
+  bool no_new_keyring;
+  int preserve_fds;
+  bool new_cgroupns;        /* unshare the cgroup namespace once in the cgroup */
+  bool userns;              /* runs in a new or joined user namespace */
+};
+
+/* Never returns: execs the container process or reports the error over sync_fd
+ * and exits. */
+__attribute__ ((noreturn)) void init_main (struct init_args *a);
+
+#endif

@@ -1,0 +1,320 @@
+/* Parent side of the staged init (DESIGN.md "Staged init"). */
+#define _GNU_SOURCE
+#include "spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hooks.h"
+#include "namespaces.h"
+#include "process.h"
+#include "seccomp_filter.h"
+#include "spec/util/cleanup.h"
+#include "sync.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+static int
+pidfd_open_ (pid_t pid)
+{
+  return (int) syscall (SYS_pidfd_open, pid, 0);
+}
+
+/* fork-like clone (no CLONE_VM): returns 0 in the child. clone3 gives us a pidfd
+ * and, on cgroup v2, birth inside the container's cgroup (no later move, no RCU
+ * wait); older kernels fall back to clone + pidfd_open. */
+static pid_t
+clone_child (uint64_t flags, int cgroup_fd, int *pidfd, bool *in_cgroup)
+{
+  struct clone_args args;
+  int fd = -1;
+  memset (&args, 0, sizeof args);
+  args.flags = flags | CLONE_PIDFD;
+  args.pidfd = (uint64_t) (uintptr_t) &fd;
+  args.exit_signal = SIGCHLD;
+  if (cgroup_fd >= 0)
+    {
+      args.flags |= CLONE_INTO_CGROUP;
+      args.cgroup = cgroup_fd;
+    }
+  *in_cgroup = false;
+  pid_t pid = syscall (SYS_clone3, &args, sizeof args);
+  if (pid < 0 && cgroup_fd >= 0 && errno != ENOSYS)
+    {
+      /* e.g. a controller refusing the migration: place it later instead. */
+      args.flags &= ~CLONE_INTO_CGROUP;
+      args.cgroup = 0;
+      pid = syscall (SYS_clone3, &args, sizeof args);
+    }
+  else if (pid > 0 && cgroup_fd >= 0)
+    *in_cgroup = true;
+  if (pid < 0 && errno == ENOSYS)
+    {
+      pid = syscall (SYS_clone, (unsigned long) (flags | SIGCHLD), NULL, NULL, NULL, NULL);
+      if (pid > 0)
+        fd = pidfd_open_ (pid);
+    }
+  if (pid > 0)
+    *pidfd = fd;
+  return pid;
+}
+
+void
+spawn_abort (struct spawn_result *r)
+{
+  if (r->pid > 0)
+    {
+      if (r->pidfd >= 0)
+        syscall (SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);
+      else
+        kill (r->pid, SIGKILL);
+      while (waitpid (r->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+      r->pid = 0;
+    }
+  if (r->pidfd >= 0)
+    close (r->pidfd);
+  r->pidfd = -1;
+  if (r->pty_master >= 0)
+    close (r->pty_master);
+  r->pty_master = -1;
+}
+
+/* Intermediate child: join namespaces by path, create the new ones (user first,
+ * maps from P), then fork the init with CLONE_PARENT so P is its parent. */
+__attribute__ ((noreturn)) static void
+intermediate_main (struct init_args *a, const struct ns_plan *plan)
+{
+  struct error *err = NULL;
+  struct sync_msg m;
+  int rest = plan->new_flags & ~(CLONE_NEWUSER | CLONE_NEWCGROUP);
+
+  if (ns_join_paths (a->config, ~0, &err) < 0)
+    sync_fail (a->sync_fd, err);
+  if (plan->new_user)
+    {
+      if (unshare (CLONE_NEWUSER) < 0)
+        {
+          error_set (&err, errno, "unshare user namespace");
+          sync_fail (a->sync_fd, err);
+        }
+      if (sync_send (a->sync_fd, SYNC_MAPS_PLS, 0, NULL, -1, &err) < 0
+          || sync_expect (a->sync_fd, SYNC_MAPS_ACK, &m, NULL, &err) < 0)
+        sync_fail (a->sync_fd, err);
+    }
+  if (rest && unshare (rest) < 0)
+    {
+      error_set (&err, errno, "unshare namespaces 0x%x", rest);
+      sync_fail (a->sync_fd, err);
+    }
+  if ((rest & CLONE_NEWTIME) && ns_write_time_offsets (a->config, &err) < 0)
+    sync_fail (a->sync_fd, err);
+
+  pid_t pid = syscall (SYS_clone, (unsigned long) CLONE_PARENT, NULL, NULL, NULL, NULL);
+  if (pid < 0)
+    {
+      error_set (&err, errno, "clone container init");
+      sync_fail (a->sync_fd, err);
+    }
+  if (pid == 0)
+    init_main (a);
+  if (sync_send (a->sync_fd, SYNC_CHILD_PID, pid, NULL, -1, &err) < 0)
+    _exit (1);
+  _exit (0);
+}
+
+static int
+wait_intermediate (pid_t pid, struct error **err)
+{
+  int status;
+  while (waitpid (pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return error_set (err, errno, "wait for intermediate child");
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    return error_set (err, 0, "intermediate child failed (status %d)", status);
+  return 0;
+}
+
+static struct spec_state
+hook_state (const struct init_args *a, pid_t pid, const char *status)
+{
+  struct spec_state st = {
+    .oci_version = (char *) CAPSA_OCI_VERSION, .id = (char *) a->id, .pid = pid,
+    .status = (char *) status, .bundle = (char *) a->bundle, .rootfs = (char *) a->rootfs,
+    .annotations = a->config->annotations, .annotations_len = a->config->annotations_len,
+  };
+  return st;
+}
+
+/* Serve the init until READY. */
+static int
+serve_child (struct init_args *a, int sock, struct spawn_result *out, struct error **err)
+{
+  struct sync_msg m;
+  for (;;)
+    {
+      int fd = -1;
+      if (sync_recv (sock, &m, &fd, err) < 0)
+        return -1;
+      switch (m.type)
+        {
+        case SYNC_READY:
+          return 0;
+        case SYNC_ERROR:
+          return error_set (err, m.value, "%s", m.payload);
+        case SYNC_HOOKS:
+          {
+            struct spec_state st = hook_state (a, out->pid, "creating");
+            if (hooks_run (a->config, HOOK_PRESTART, &st, err) < 0
+                || hooks_run (a->config, HOOK_CREATE_RUNTIME, &st, err) < 0)
+              return -1;
+            if (sync_send (sock, SYNC_HOOKS_DONE, 0, NULL, -1, err) < 0)
+              return -1;
+            break;
+          }
+        case SYNC_PTY:
+          if (fd < 0)
+            return error_set (err, 0, "sync: pty message without fd");
+          out->pty_master = fd;
+          break;
+        case SYNC_SECCOMP_FD:
+          {
+            _cleanup_close_ int notify = fd;
+            const struct spec_seccomp *s = a->config->linux_ ? a->config->linux_->seccomp : NULL;
+            struct spec_state st = hook_state (a, out->pid, "creating");
+            if (notify < 0 || s == NULL || s->listener_path == NULL)
+              return error_set (err, 0, "sync: unexpected seccomp listener");
+            if (seccomp_send_listener (s->listener_path, notify, &st, s->listener_metadata, err) < 0)
+              return error_wrap (err, "linux.seccomp.listenerPath");
+            if (sync_send (sock, SYNC_SECCOMP_DONE, 0, NULL, -1, err) < 0)
+              return -1;
+            break;
+          }
+        default:
+          if (fd >= 0)
+            close (fd);
+          return error_set (err, 0, "sync: unexpected message %u from init", m.type);
+        }
+    }
+}
+
+int
+spawn_container (struct init_args *a, struct cgroup_manager *cg, struct spawn_result *out,
+                 struct error **err)
+{
+  struct ns_plan plan;
+  int sp[2];
+  bool in_cgroup = false;
+  struct sync_msg m;
+  const struct spec_config *c = a->config;
+
+  out->pid = 0;
+  out->pidfd = -1;
+  out->pty_master = -1;
+  ns_plan_build (c, &plan);
+  bool intermediate = plan.has_paths || (plan.new_flags & CLONE_NEWTIME);
+  a->new_cgroupns = (plan.new_flags & CLONE_NEWCGROUP) != 0;
+  a->userns = plan.new_user || plan.join_user;
+
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+    return error_set (err, errno, "socketpair");
+  _cleanup_close_ int sock = sp[0];
+  a->sync_fd = sp[1];
+
+  int cgfd = cg ? cgroup_clone_into_fd (cg) : -1;
+  uint64_t flags = intermediate ? 0 : (plan.new_flags & ~CLONE_NEWCGROUP);
+  pid_t pid = clone_child (flags, cgfd, &out->pidfd, &in_cgroup);
+  if (pid < 0)
+    {
+      close (sp[1]);
+      return error_set (err, errno, "clone container init (flags 0x%llx)", (unsigned long long) flags);
+    }
+  if (pid == 0)
+    {
+      close (sock);
+      if (intermediate)
+        intermediate_main (a, &plan);
+      init_main (a);
+    }
+  close (sp[1]);
+  a->sync_fd = -1;
+
+  if (intermediate)
+    {
+      pid_t mid = pid;
+      int midfd = out->pidfd;
+      out->pidfd = -1;
+      for (;;)
+        {
+          if (sync_recv (sock, &m, NULL, err) < 0)
+            goto fail_mid;
+          if (m.type == SYNC_ERROR)
+            {
+              error_set (err, m.value, "%s", m.payload);
+              goto fail_mid;
+            }
+          if (m.type == SYNC_MAPS_PLS)
+            {
+              if (ns_write_id_maps (c, mid, err) < 0
+                  || sync_send (sock, SYNC_MAPS_ACK, 0, NULL, -1, err) < 0)
+                goto fail_mid;
+              continue;
+            }
+          if (m.type == SYNC_CHILD_PID)
+            break;
+          error_set (err, 0, "sync: unexpected message %u from intermediate child", m.type);
+          goto fail_mid;
+        }
+      pid = m.value;
+      close (midfd);
+      if (wait_intermediate (mid, err) < 0)
+        {
+          kill (pid, SIGKILL);
+          return -1;
+        }
+      out->pid = pid;
+      out->pidfd = pidfd_open_ (pid);
+      goto placed;
+    fail_mid:
+      kill (mid, SIGKILL);
+      waitpid (mid, NULL, 0);
+      close (midfd);
+      return -1;
+    }
+  out->pid = pid;
+  if (plan.new_user && ns_write_id_maps (c, pid, err) < 0)
+    goto fail;
+
+placed:
+  if (c->process && process_apply_parent_side (c->process, out->pid, err) < 0)
+    goto fail;
+  if (c->process && process_set_cpu_affinity_initial (c->process, out->pid, err) < 0)
+    goto fail;
+  /* The intermediate child was born in the cgroup (v2) and the init inherited it. */
+  if (cg && !in_cgroup && cgroup_enter (cg, out->pid, err) < 0)
+    goto fail;
+  if (sync_send (sock, SYNC_GO, out->pid, NULL, -1, err) < 0)
+    goto fail;
+  if (serve_child (a, sock, out, err) < 0)
+    goto fail;
+  return 0;
+
+fail:
+  spawn_abort (out);
+  return -1;
+}

@@ -1,0 +1,30 @@
+/* Parent side of the staged init: clone the container init into its
+ * namespaces and cgroup, serve its requests until it is ready. */
+#ifndef CAPSA_SPAWN_H
+#define CAPSA_SPAWN_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cgroups/cgroup.h"
+#include "container.h"
+#include "init.h"
+
+struct spawn_result
+{
+  pid_t pid;         /* the container init, in our pid namespace */
+  int pidfd;
+  int pty_master;    /* foreground run with a terminal, else -1 */
+};
+
+/* Clone the init (directly, or through an intermediate child when namespaces are
+ * joined by path or a time namespace is created), write id maps, place it in the
+ * cgroup, run prestart/createRuntime hooks on request, forward a seccomp listener,
+ * and wait for READY. On failure the init is killed and reaped. */
+int spawn_container (struct init_args *a, struct cgroup_manager *cg, struct spawn_result *out,
+                     struct error **err);
+
+/* Kill (SIGKILL) and reap a child we spawned. */
+void spawn_abort (struct spawn_result *r);
+
+#endif

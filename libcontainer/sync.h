@@ -1,0 +1,44 @@
+/* Parent <-> child protocol over a SOCK_SEQPACKET socketpair: small fixed
+ * messages, an optional payload (error text) and an optional fd (SCM_RIGHTS). */
+#ifndef CAPSA_SYNC_H
+#define CAPSA_SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "spec/util/error.h"
+
+enum sync_type
+{
+  SYNC_GO = 1,        /* P -> C: maps written, cgroup joined; payload: host pid (int32) */
+  SYNC_MAPS_PLS,      /* C -> P: (intermediate) user ns unshared, write my maps */
+  SYNC_MAPS_ACK,      /* P -> C */
+  SYNC_CHILD_PID,     /* C1 -> P: pid of the init (payload int32) */
+  SYNC_HOOKS,         /* C -> P: run prestart + createRuntime hooks */
+  SYNC_HOOKS_DONE,    /* P -> C */
+  SYNC_PTY,           /* C -> P: pty master (fd) for a foreground run */
+  SYNC_SECCOMP_FD,    /* C -> P: seccomp notify fd (fd) for listenerPath */
+  SYNC_SECCOMP_DONE,  /* P -> C */
+  SYNC_READY,         /* C -> P: set up; waiting for start */
+  SYNC_ERROR,         /* C -> P: payload: error message; errnum in value */
+};
+
+struct sync_msg
+{
+  uint32_t type;
+  int32_t value;
+  char payload[4000];
+};
+
+/* Send a message (payload may be NULL); fd >= 0 is passed with SCM_RIGHTS. */
+int sync_send (int sock, enum sync_type type, int32_t value, const char *payload, int fd,
+               struct error **err);
+/* Receive one message; *fd (if non-NULL) gets a passed fd or -1. Returns 0, or -1
+ * (EOF is an error "peer closed"). */
+int sync_recv (int sock, struct sync_msg *m, int *fd, struct error **err);
+/* Receive, and fail unless it is `want`; a SYNC_ERROR becomes the error. */
+int sync_expect (int sock, enum sync_type want, struct sync_msg *m, int *fd, struct error **err);
+/* Child side: report err to the parent and _exit(1). */
+__attribute__ ((noreturn)) void sync_fail (int sock, struct error *err);
+
+#endif
