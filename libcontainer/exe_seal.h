@@ -1,0 +1,20 @@
+/* CVE-2019-5736: a container process must not be able to write the capsa binary
+ * through /proc/<capsa pid>/exe. Commands that put processes into a container
+ * (create, run, exec) call exe_seal_ensure() first. */
+#ifndef CAPSA_EXE_SEAL_H
+#define CAPSA_EXE_SEAL_H
+
+#include <stdbool.h>
+#include "spec/util/error.h"
+
+/* Returns 0 when /proc/self/exe is already unwritable (a read-only mount, or a
+ * sealed memfd). Otherwise re-executes the binary from a read-only detached bind
+ * mount of itself (open_tree + mount_setattr, no copy), or from a sealed memfd
+ * copy when we may not mount (rootless), and does not return; -1 on failure. */
+int exe_seal_ensure (char **argv, char **envp, struct error **err);
+
+/* true when the running binary cannot be written through /proc/self/exe; *how
+ * names the reason ("read-only mount", "sealed memfd") for the debug log. */
+bool exe_seal_is_sealed (const char **how);
+
+#endif
