@@ -201,9 +201,14 @@ int
 terminal_pty_number (int fd, struct error **err)
 {
   unsigned n;
-  if (ioctl (fd, TIOCGPTN, &n) < 0)
-    return error_set (err, errno, "get pty number (TIOCGPTN)");
-  return (int) n;
+  if (ioctl (fd, TIOCGPTN, &n) == 0)
+    return (int) n;
+  /* A slave: devpts numbers its nodes with majors 136-143, 256 minors each. */
+  struct stat st;
+  if (fstat (fd, &st) == 0 && S_ISCHR (st.st_mode) && major (st.st_rdev) >= 136
+      && major (st.st_rdev) <= 143)
+    return (int) ((major (st.st_rdev) - 136) * 256 + minor (st.st_rdev));
+  return error_set (err, ENOTTY, "get pty number");
 }
 
 int
