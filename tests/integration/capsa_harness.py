@@ -89,7 +89,9 @@ def build_rootfs(helper=HELPER_BIN):
         _file_digest(h, p)
     dest = os.path.join(BASE, "rootfs-" + h.hexdigest()[:16])
     if os.path.isdir(dest):
+        os.utime(dest)
         return dest
+    _prune_rootfs(keep=dest)
     tmp = tempfile.mkdtemp(prefix=".rootfs-", dir=BASE)
     try:
         subprocess.run([MAKE_ROOTFS, os.path.join(tmp, "r"), helper], check=True,
@@ -103,6 +105,19 @@ def build_rootfs(helper=HELPER_BIN):
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return dest
+
+
+def _prune_rootfs(keep, max_age=86400):
+    """Drop cached rootfs trees of older helper builds not used for a day."""
+    now = time.time()
+    for name in os.listdir(BASE):
+        path = os.path.join(BASE, name)
+        if name.startswith("rootfs-") and path != keep:
+            try:
+                if now - os.stat(path).st_mtime > max_age:
+                    shutil.rmtree(path, ignore_errors=True)
+            except OSError:
+                pass
 
 
 # ---------------------------------------------------------------------------- config
@@ -224,6 +239,7 @@ class Runtime:
         os.makedirs(workdir, exist_ok=True)
         self.created = []        # ids passed to create/run, for teardown
         self.pids = {}           # id -> init pid seen in state, for leak checks
+        self.spawned = []        # spawn()ed runtime processes, killed at teardown
         self._seq = 0
 
     def _out_paths(self):
@@ -262,6 +278,33 @@ class Runtime:
         with open(err_path, errors="replace") as f:
             err = f.read()
         return Result(argv, rc, out, err)
+
+    def spawn(self, *args, stdin=None, env=None, cwd=None, pass_fds=()):
+        """Start `<runtime> ... args` without waiting (e.g. a foreground `run` that the
+        test signals).  Returns a Popen with .out_path/.err_path; finish() it."""
+        argv = [self.binary, "--root", self.root] + self.global_args + [str(a) for a in args]
+        out_path, err_path = self._out_paths()
+        with open(out_path, "wb") as out_f, open(err_path, "wb") as err_f:
+            p = subprocess.Popen(argv, stdin=stdin if stdin is not None else subprocess.DEVNULL,
+                                 stdout=out_f, stderr=err_f, env=env, cwd=cwd,
+                                 pass_fds=pass_fds, start_new_session=True)
+        p.out_path, p.err_path, p.argv = out_path, err_path, argv
+        self.spawned.append(p)
+        return p
+
+    def finish(self, proc, timeout=DEFAULT_TIMEOUT):
+        """Wait for a spawn()ed process; returns its Result."""
+        try:
+            rc = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise CommandTimeout("%s timed out after %ss" % (proc.argv, timeout))
+        with open(proc.out_path, errors="replace") as f:
+            out = f.read()
+        with open(proc.err_path, errors="replace") as f:
+            err = f.read()
+        return Result(proc.argv, rc, out, err)
 
     # Wrappers for the OCI lifecycle, runc argument order.
     def run(self, bundle, cid, *extra, **kw):
@@ -317,12 +360,33 @@ class Runtime:
             self.pids[cid] = st["pid"]
 
     def cleanup(self):
-        """Force-delete whatever this runtime still knows about."""
+        """Kill spawned runtime processes, force-delete whatever this runtime knows."""
+        for p in self.spawned:
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                p.wait()
         for cid in set(self.list_ids()) | set(self.created):
             try:
                 self.delete(cid, force=True, timeout=15)
             except CommandTimeout:
                 pass
+
+
+def wait_for_output(path, text, timeout=10.0):
+    """Poll a file until it contains text (a container's "ready" line)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(path, errors="replace") as f:
+                if text in f.read():
+                    return True
+        except FileNotFoundError:
+            pass
+        time.sleep(0.02)
+    return False
 
 
 def _bundle_path(bundle):

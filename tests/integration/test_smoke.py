@@ -73,3 +73,18 @@ def test_create_start_delete_cycle(runtime, bundle, cid, workdir):
     assert r.rc == 0, r
     assert runtime.state(cid) is None
     h.ensure_nothing_left(runtime, cid, bundle)
+
+
+def test_foreground_run_forwards_signal(runtime, bundle, cid):
+    """A signal to a foreground `run` is forwarded to the container's init.
+
+    The init is pid 1 of its namespace, so only a handled signal has an effect: the
+    shell's trap turns SIGTERM into exit status 7, which `run` passes on."""
+    bundle.set_args("sh", "-c", "trap 'exit 7' TERM; echo ready; sleep 30 & wait").write()
+    runtime._track(cid)
+    p = runtime.spawn("run", "--bundle", bundle.path, cid)
+    assert h.wait_for_output(p.out_path, "ready"), runtime.finish(p, timeout=1)
+    p.send_signal(15)
+    r = runtime.finish(p)
+    assert r.rc == 7, r
+    h.ensure_nothing_left(runtime, cid, bundle)
