@@ -1,0 +1,241 @@
+#define _GNU_SOURCE
+/* The cgroup entry of config.mounts.  With a new cgroup namespace the kernel
+ * already shows the container's own cgroup as the root, so fresh cgroup
+ * mounts are right; without one, bind the container's cgroup directories from
+ * the host hierarchies instead.  On v1/hybrid hosts the destination is a tmpfs
+ * holding one mount per hierarchy, mirroring the host's /sys/fs/cgroup. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "mounts_internal.h"
+#include "util/fs.h"
+#include "util/mount_api.h"
+#include "spec/util/cleanup.h"
+
+#define HOST_CGROUP_ROOT "/sys/fs/cgroup"
+
+/* The path of the calling process in the hierarchy whose /proc/self/cgroup
+ * controller field is `ctrls` ("" for the unified hierarchy). */
+static char *
+own_cgroup_path (const char *procself, const char *ctrls)
+{
+  _cleanup_free_ char *copy = strdup (procself);
+  char *save = NULL;
+  if (copy == NULL)
+    return NULL;
+  for (char *line = strtok_r (copy, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      char *c = strchr (line, ':');
+      char *p = c ? strchr (c + 1, ':') : NULL;
+      if (p == NULL)
+        continue;
+      *p = '\0';
+      if (strcmp (c + 1, ctrls) == 0)
+        return strdup (p + 1);
+    }
+  return NULL;
+}
+
+/* Does every controller of a /proc/self/cgroup field appear in the mount's
+ * super options? */
+static bool
+ctrls_match (const char *field, const char *super_opts)
+{
+  if (*field == '\0')
+    return false;
+  _cleanup_free_ char *f = strdup (field);
+  char *save = NULL;
+  if (f == NULL)
+    return false;
+  for (char *c = strtok_r (f, ",", &save); c; c = strtok_r (NULL, ",", &save))
+    {
+      size_t l = strlen (c);
+      const char *s = super_opts;
+      bool found = false;
+      while (s && *s)
+        {
+          if (strncmp (s, c, l) == 0 && (s[l] == ',' || s[l] == '\0'))
+            {
+              found = true;
+              break;
+            }
+          s = strchr (s, ',');
+          s = s ? s + 1 : NULL;
+        }
+      if (!found)
+        return false;
+    }
+  return true;
+}
+
+/* The controller field of /proc/self/cgroup that belongs to a v1 mount. */
+static char *
+ctrls_for_mount (const char *procself, const char *super_opts)
+{
+  _cleanup_free_ char *copy = strdup (procself);
+  char *save = NULL;
+  if (copy == NULL)
+    return NULL;
+  for (char *line = strtok_r (copy, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      char *c = strchr (line, ':');
+      char *p = c ? strchr (c + 1, ':') : NULL;
+      if (p == NULL)
+        continue;
+      *p = '\0';
+      if (ctrls_match (c + 1, super_opts))
+        return strdup (c + 1);
+    }
+  return NULL;
+}
+
+static int
+mount_one_hierarchy (struct rootfs_ctx *r, int parent_fd, const char *name, const char *fstype,
+                     const char *ctrls, const char *host_mnt, const char *procself,
+                     const struct mount_opts *o, const char *dest, struct error **err)
+{
+  char t[PROC_FD_PATH_MAX];
+  if (mkdirat (parent_fd, name, 0755) < 0 && errno != EEXIST)
+    return error_set (err, errno, "mount cgroup on \"%s/%s\": mkdir", dest, name);
+  _cleanup_close_ int sub = openat (parent_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (sub < 0)
+    return error_set (err, errno, "mount cgroup on \"%s/%s\"", dest, name);
+  unsigned long flags = o->flags & MOUNT_FS_FLAG_MASK;
+
+  if (r->new_cgroupns)
+    {
+      const char *data = strcmp (fstype, "cgroup2") == 0 ? NULL : ctrls;
+      if (mount (fstype, proc_fd_path (t, sub), fstype, flags, data) < 0)
+        return error_set (err, errno, "mount \"%s\" on \"%s/%s\"", fstype, dest, name);
+      return 0;
+    }
+
+  _cleanup_free_ char *path = own_cgroup_path (procself, strcmp (fstype, "cgroup2") == 0 ? "" : ctrls);
+  _cleanup_free_ char *src = NULL;
+  if (asprintf (&src, "%s%s", host_mnt, path && strcmp (path, "/") ? path : "") < 0)
+    return error_set (err, ENOMEM, "mount cgroup");
+  _cleanup_close_ int sfd = open (src, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (sfd < 0 || mount_bind_fd (sfd, sub, false) < 0)
+    return error_set (err, errno, "mount \"%s\" on \"%s/%s\"", src, dest, name);
+  _cleanup_close_ int mfd = openat (parent_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (mfd < 0 || mount_remount_bind (mfd, o->flags, o->clear_flags) < 0)
+    return error_set (err, errno, "remount \"%s\" on \"%s/%s\"", src, dest, name);
+  return 0;
+}
+
+/* cpu,cpuacct mounted at "cpu,cpuacct": also give "cpu" and "cpuacct" names. */
+static void
+comount_links (int parent_fd, const char *name)
+{
+  if (strchr (name, ',') == NULL)
+    return;
+  _cleanup_free_ char *copy = strdup (name);
+  char *save = NULL;
+  if (copy == NULL)
+    return;
+  for (char *c = strtok_r (copy, ",", &save); c; c = strtok_r (NULL, ",", &save))
+    if (strchr (c, '=') == NULL)
+      symlinkat (name, parent_fd, c);
+}
+
+static int
+mount_cgroup_v1 (struct rootfs_ctx *r, const struct spec_mount *m, const struct mount_opts *o,
+                 int target_fd, const char *procself, struct error **err)
+{
+  const char *dest = m->destination;
+  char t[PROC_FD_PATH_MAX];
+  _cleanup_free_ char *data = NULL;
+  if (mount_label_data ("mode=755", r->mount_label, &data) < 0)
+    return error_set (err, ENOMEM, "mount cgroup");
+  /* Read-only comes last: the hierarchy directories are made first. */
+  unsigned long flags = o->flags & MOUNT_FS_FLAG_MASK & ~(unsigned long) MS_RDONLY;
+  if (mount ("tmpfs", proc_fd_path (t, target_fd), "tmpfs", flags, data ? data : "mode=755") < 0)
+    return error_set (err, errno, "mount \"tmpfs\" on \"%s\"", dest);
+  _cleanup_close_ int tmpfs = fs_open_in_root (r->rootfs_fd, dest, O_PATH | O_DIRECTORY, 0, err);
+  if (tmpfs < 0)
+    return error_wrap (err, "mount cgroup on \"%s\"", dest);
+
+  _cleanup_fclose_ FILE *mi = fopen ("/proc/self/mountinfo", "re");
+  if (mi == NULL)
+    return error_set (err, errno, "open /proc/self/mountinfo");
+  _cleanup_free_ char *line = NULL;
+  size_t cap = 0;
+  while (getline (&line, &cap, mi) > 0)
+    {
+      char mnt[4096], fstype[64], super[1024];
+      const char *sep = strstr (line, " - ");
+      if (sep == NULL || sscanf (line, "%*s %*s %*s %*s %4095s", mnt) != 1
+          || sscanf (sep + 3, "%63s %*s %1023s", fstype, super) != 2)
+        continue;
+      if (strncmp (mnt, HOST_CGROUP_ROOT "/", sizeof HOST_CGROUP_ROOT) != 0)
+        continue;
+      const char *name = mnt + sizeof HOST_CGROUP_ROOT;
+      if (*name == '\0' || strchr (name, '/'))
+        continue;
+      int rc;
+      if (strcmp (fstype, "cgroup2") == 0)
+        rc = mount_one_hierarchy (r, tmpfs, name, "cgroup2", "", mnt, procself, o, dest, err);
+      else if (strcmp (fstype, "cgroup") == 0)
+        {
+          _cleanup_free_ char *ctrls = ctrls_for_mount (procself, super);
+          if (ctrls == NULL)
+            continue; /* a hierarchy this process is not in */
+          rc = mount_one_hierarchy (r, tmpfs, name, "cgroup", ctrls, mnt, procself, o, dest, err);
+          comount_links (tmpfs, name);
+        }
+      else
+        continue;
+      if (rc < 0)
+        return -1;
+    }
+  if ((o->flags & MS_RDONLY) && mount_remount_bind (tmpfs, o->flags, o->clear_flags) < 0)
+    return error_set (err, errno, "remount \"tmpfs\" on \"%s\" read-only", dest);
+  return mount_apply_post (tmpfs, o, "cgroup", dest, err);
+}
+
+int
+mount_cgroup (struct rootfs_ctx *r, const struct spec_mount *m, const struct mount_opts *o,
+              int target_fd, struct error **err)
+{
+  struct statfs sf;
+  const char *dest = m->destination;
+  _cleanup_free_ char *procself = NULL;
+
+  if (statfs (HOST_CGROUP_ROOT, &sf) < 0)
+    return error_set (err, errno, "statfs %s", HOST_CGROUP_ROOT);
+  if (fs_read_file ("/proc/self/cgroup", &procself, NULL, err) < 0)
+    return -1;
+  if (sf.f_type != CGROUP2_SUPER_MAGIC)
+    return mount_cgroup_v1 (r, m, o, target_fd, procself, err);
+
+  char t[PROC_FD_PATH_MAX];
+  unsigned long flags = o->flags & MOUNT_FS_FLAG_MASK;
+  if (r->new_cgroupns)
+    {
+      if (mount ("cgroup2", proc_fd_path (t, target_fd), "cgroup2", flags, NULL) < 0)
+        return error_set (err, errno, "mount \"cgroup2\" on \"%s\"", dest);
+    }
+  else
+    {
+      _cleanup_free_ char *path = own_cgroup_path (procself, "");
+      _cleanup_free_ char *src = NULL;
+      if (asprintf (&src, "%s%s", HOST_CGROUP_ROOT, path && strcmp (path, "/") ? path : "") < 0)
+        return error_set (err, ENOMEM, "mount cgroup");
+      _cleanup_close_ int sfd = open (src, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (sfd < 0 || mount_bind_fd (sfd, target_fd, false) < 0)
+        return error_set (err, errno, "mount \"%s\" on \"%s\"", src, dest);
+    }
+  _cleanup_close_ int mfd = fs_open_in_root (r->rootfs_fd, dest, O_PATH | O_DIRECTORY, 0, err);
+  if (mfd < 0)
+    return error_wrap (err, "mount cgroup on \"%s\"", dest);
+  if (!r->new_cgroupns && mount_remount_bind (mfd, o->flags, o->clear_flags) < 0)
+    return error_set (err, errno, "remount cgroup on \"%s\"", dest);
+  return mount_apply_post (mfd, o, "cgroup", dest, err);
+}
