@@ -31,6 +31,8 @@ struct cgroup_manager
   struct cg_hier *h;
   size_t n;
   const struct spec_resources *res; /* borrowed from the config; NULL after load */
+  const struct spec_device *nodes;  /* linux.devices, borrowed; allowed in the device rules */
+  size_t nnodes;
   int leaf_fd;     /* v2: cached O_DIRECTORY fd of the leaf */
 };
 
@@ -82,8 +84,10 @@ struct cg_hier *cg_primary (struct cgroup_manager *m);
 struct cg_hier *cg_unified (struct cgroup_manager *m);
 
 /* Resources (resources_v1.c / resources_v2.c). */
+/* with_devices: at create always; on update only when devices are given (a v1
+ * rewrite briefly denies everything to the running container). */
 int cg_apply_resources (struct cgroup_manager *m, const struct spec_resources *r,
-                        struct error **err);
+                        bool with_devices, struct error **err);
 
 void cg_sleep_ms (unsigned ms);
 

@@ -139,6 +139,11 @@ cgroup_manager_new (const struct spec_config *c, const char *id, bool systemd,
   m->layout = cgroup_detect_layout ();
   m->systemd = systemd;
   m->res = c && c->linux_ ? c->linux_->resources : NULL;
+  if (c && c->linux_)
+    {
+      m->nodes = c->linux_->devices;
+      m->nnodes = c->linux_->devices_len;
+    }
   m->id = strdup (id);
   if (m->id == NULL)
     goto oom;
@@ -388,7 +393,9 @@ cgroup_create (struct cgroup_manager *m, struct error **err)
       if (r < 0)
         goto fail;
     }
-  if (m->res && cg_apply_resources (m, m->res, err) < 0)
+  /* Always: with no linux.resources, the device rules still apply. */
+  static const struct spec_resources none;
+  if (cg_apply_resources (m, m->res ? m->res : &none, true, err) < 0)
     goto fail;
   free (made);
   return 0;
@@ -445,7 +452,7 @@ cgroup_update (struct cgroup_manager *m, const struct spec_resources *r, struct 
 {
   if (r == NULL)
     return 0;
-  return cg_apply_resources (m, r, err);
+  return cg_apply_resources (m, r, r->devices_len > 0, err);
 }
 
 int
