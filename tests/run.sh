@@ -113,7 +113,7 @@ integration_tests () {
   # shellcheck disable=SC2086
   CAPSA_BIN=$BUILD_DIR/capsa CAPSA_TEST_HELPER=$BUILD_DIR/capsa-test-helper \
     PYTHONDONTWRITEBYTECODE=1 timeout -k 10 900 \
-    "$PYTHON" -m pytest "$REPO/tests/integration" -q -rfEs -p no:cacheprovider \
+    "$PYTHON" -m pytest "$REPO/tests/integration" -q -rfEs --durations=5 -p no:cacheprovider \
       --junitxml="$xml" ${PYTEST_ARGS:-} 2>&1 | tee "$LOGS/pytest.log" | tail -n 60
   local rc=${PIPESTATUS[0]}
   if [ "$rc" -eq 5 ]; then
