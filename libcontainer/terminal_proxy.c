@@ -83,7 +83,7 @@ copy_winsize (int from, int to)
 struct proxy_state
 {
   int master;
-  int stdin_flags, stdout_flags, master_flags;
+  int stdout_flags, master_flags;
   bool stdin_tty;
   struct termios saved_termios;
   sigset_t saved_mask;
@@ -105,8 +105,6 @@ proxy_restore (struct proxy_state *s)
 {
   if (s->stdin_tty)
     tcsetattr (STDIN_FILENO, TCSANOW, &s->saved_termios);
-  if (s->stdin_flags >= 0)
-    fcntl (STDIN_FILENO, F_SETFL, s->stdin_flags);
   if (s->stdout_flags >= 0)
     fcntl (STDOUT_FILENO, F_SETFL, s->stdout_flags);
   if (s->master_flags >= 0)
@@ -127,7 +125,7 @@ proxy_restore (struct proxy_state *s)
 int
 terminal_proxy (int master, volatile int *stop, struct error **err)
 {
-  struct proxy_state s = { .master = master, .stdin_flags = -1, .stdout_flags = -1,
+  struct proxy_state s = { .master = master, .stdout_flags = -1,
                            .master_flags = -1, .sigfd = -1 };
   static struct proxy_buf in, out; /* static: 128 KiB is too much for a small stack */
   in.start = in.end = out.start = out.end = 0;
@@ -157,8 +155,8 @@ terminal_proxy (int master, volatile int *stop, struct error **err)
       proxy_restore (&s);
       return error_set (err, e, "terminal proxy: make the pty master non-blocking");
     }
-  if (stdin_open)
-    set_nonblock (STDIN_FILENO, &s.stdin_flags);
+  /* stdin stays blocking: it is read only after poll() reports data, and its
+   * file description is usually shared with the calling shell. */
   if (stdout_ok)
     set_nonblock (STDOUT_FILENO, &s.stdout_flags);
 
