@@ -15,7 +15,7 @@
 
 #define DEFAULT_ROOT "/run/capsa"
 
-/* One line per command, in runc's order. */
+/* One line per command; `capsa --help` lists them in this (alphabetical) order. */
 static const struct command commands[] = {
   { "create", "create a container", cmd_create },
   { "delete", "delete any resources held by the container often used with detached container",
@@ -212,7 +212,7 @@ main (int argc, char **argv)
   struct cli cli = { .argv0 = argv[0] };
   const char *root = NULL, *log_path = NULL, *log_format = "text", *rootless = "auto";
   const char *criu = "criu";
-  bool debug = false, systemd = false, version = false;
+  bool debug = false, systemd = false, version = false, help = false;
   _cleanup_free_ char *default_root = NULL, *abs_root = NULL, *parse_msg = NULL;
   struct error *err = NULL;
   enum log_format fmt;
@@ -241,6 +241,7 @@ main (int argc, char **argv)
       "for e.g. \"system.slice:capsa:434234\"", NULL },
     { "rootless", OPT_STRING, &rootless,
       "ignore cgroup permission errors ('true', 'false', or 'auto')", "\"auto\"" },
+    { "help, h", OPT_BOOL, &help, "show help", NULL },
     { "version, v", OPT_BOOL, &version, "print the version", NULL },
     { NULL },
   };
@@ -262,6 +263,11 @@ main (int argc, char **argv)
   argc -= 1 + first;
   argv += 1 + first;
 
+  if (help)
+    {
+      print_app_help (stdout, globals);
+      return 0;
+    }
   if (version)
     {
       _cleanup_free_ char *v = version_text ();
