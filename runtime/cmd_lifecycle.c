@@ -81,6 +81,21 @@ make_absolute (const char *path, char **out)
   return asprintf (out, "%s/%s", cwd, path) < 0 ? -1 : 0;
 }
 
+/* systemd socket activation, as runc honours it: when LISTEN_PID is us, the
+ * LISTEN_FDS fds from 3 on are passed to the container before the --preserve-fds
+ * ones ("stdio + $LISTEN_FDS + N in total"). */
+static int
+listen_fds (void)
+{
+  const char *pid = getenv ("LISTEN_PID"), *fds = getenv ("LISTEN_FDS");
+  char *end;
+  long n;
+  if (pid == NULL || fds == NULL || strtol (pid, &end, 10) != (long) getpid () || *end)
+    return 0;
+  n = strtol (fds, &end, 10);
+  return *end || n < 0 || n > 1024 ? 0 : (int) n;
+}
+
 /* Fill lc_create_opts from the flags: bundle and pid file made absolute as runc
  * does; the bundle is resolved like runc's chdir + getcwd (symlinks, "."). */
 static int
@@ -100,7 +115,7 @@ to_create_opts (struct cli *cli, const struct create_flags *f, struct lc_create_
     .pidfd_socket = f->pidfd_socket,
     .no_pivot = f->no_pivot,
     .no_new_keyring = f->no_new_keyring,
-    .preserve_fds = f->preserve_fds,
+    .preserve_fds = listen_fds () + f->preserve_fds,
     .detach = f->detach,
     .keep = f->keep,
   };
