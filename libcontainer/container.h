@@ -52,8 +52,39 @@ int lc_delete (const struct lc_context *ctx, const char *id, bool force, struct 
 int lc_list (const struct lc_context *ctx, struct spec_state ***out, size_t *n,
              struct error **err);
 
+/* `exec`: a new process in a running container. The process comes from
+ * process_path (a process.json) or from the container's config.process with
+ * args and the overrides below. */
+struct lc_exec_opts
+{
+  const char *process_path;
+  char **args;                 /* NULL-terminated; used when process_path is NULL */
+  bool tty, tty_set;           /* --tty given (overrides process.terminal) */
+  const char *console_socket;
+  const char *pid_file;
+  const char *pidfd_socket;
+  bool detach;
+  const char *cwd;
+  char **env;                  /* NULL-terminated KEY=VALUE, appended/replacing */
+  const char *user;            /* "uid[:gid]" */
+  char **additional_gids;      /* NULL-terminated decimal strings */
+  char **caps;                 /* NULL-terminated: added to all cap sets but ambient */
+  bool no_new_privs;
+  const char *apparmor;
+  const char *process_label;
+  int preserve_fds;
+  const char *cgroup;          /* sub-cgroup: "path" or "controller:path" */
+  bool ignore_paused;
+};
+
+/* Foreground: *exit_status is the process's (128+N on signal N). */
+int lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts *o,
+             int *exit_status, struct error **err);
+
 /* Error numbers callers can test for to choose runc's message/exit code. */
 #define LC_ENOTEXIST ENOENT  /* "container does not exist" */
 #define LC_EEXIST EEXIST     /* "container with id exists" */
+/* true when err says the container does not exist (not any ENOENT). */
+bool lc_error_is_not_exist (const struct error *err);
 
 #endif

@@ -86,7 +86,13 @@ statedir_open (const char *root, const char *id, bool lock, struct error **err)
   if (fd < 0)
     {
       if (errno == ENOENT)
-        return error_set (err, ENOENT, "container \"%s\" does not exist", id);
+        {
+          /* runc's exact text: engines match on "does not exist". */
+          error_set (err, 0, "container does not exist");
+          if (err && *err)
+            (*err)->errnum = ENOENT;
+          return -1;
+        }
       return error_set (err, errno, "open state dir \"%s\"", dir);
     }
   if (lock && flock (fd, LOCK_EX) < 0)
@@ -95,6 +101,24 @@ statedir_open (const char *root, const char *id, bool lock, struct error **err)
       return error_set (err, errno, "lock state dir \"%s\"", dir);
     }
   return fd;
+}
+
+int
+write_new_file_at (int dirfd, const char *name, const char *data, size_t len, struct error **err)
+{
+  _cleanup_close_ int fd = openat (dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return error_set (err, errno, "create \"%s\"", name);
+  for (size_t off = 0; off < len;)
+    {
+      ssize_t w = write (fd, data + off, len - off);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0)
+        return error_set (err, errno, "write \"%s\"", name);
+      off += w;
+    }
+  return 0;
 }
 
 int
@@ -137,7 +161,7 @@ record_write (int dirfd, const struct lc_record *r, struct error **err)
     return error_set (err, ENOMEM, "serialize container state");
 
   /* Atomic: readers (state, list) never see a half-written file. */
-  if (fs_write_file_at (dirfd, "state.json.tmp", out, len, err) < 0)
+  if (write_new_file_at (dirfd, "state.json.tmp", out, len, err) < 0)
     return -1;
   if (renameat (dirfd, "state.json.tmp", dirfd, "state.json") < 0)
     return error_set (err, errno, "rename state.json");

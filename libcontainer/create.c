@@ -16,6 +16,7 @@
 #include "container.h"
 #include "container_ops.h"
 #include "container_state.h"
+#include "foreground.h"
 #include "namespaces.h"
 #include "spawn.h"
 #include "spec/util/cleanup.h"
@@ -191,8 +192,8 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
   free (rec.cgroup);
   if (wret < 0)
     goto fail_spawned;
-  /* start and delete run their hooks from this copy: the bundle may change. */
-  if ((rec.has_poststart || rec.has_poststop) && copy_config_to_state (dirfd, config_path, err) < 0)
+  /* exec, and the hooks of start and delete, read this copy: the bundle may change. */
+  if (copy_config_to_state (dirfd, config_path, err) < 0)
     goto fail_spawned;
   if (o->pid_file && write_pid_file (o->pid_file, spawned->pid, err) < 0)
     goto fail_spawned;
@@ -235,54 +236,6 @@ lc_create (const struct lc_context *ctx, const char *id, const struct lc_create_
   return 0;
 }
 
-/* Foreground run: signals we receive go to the container init. */
-static int forward_pidfd = -1;
-
-static void
-forward_signal (int signo)
-{
-  if (forward_pidfd >= 0)
-    syscall (SYS_pidfd_send_signal, forward_pidfd, signo, NULL, 0);
-}
-
-static volatile int init_exited;
-
-static void
-on_sigchld (int signo)
-{
-  (void) signo;
-  init_exited = 1;
-}
-
-static void
-install_forwarding (bool tty)
-{
-  struct sigaction sa;
-  memset (&sa, 0, sizeof sa);
-  sa.sa_handler = forward_signal;
-  sigemptyset (&sa.sa_mask);
-  for (int s = 1; s < NSIG; s++)
-    {
-      if (s == SIGKILL || s == SIGSTOP || s == SIGCHLD || (tty && s == SIGWINCH))
-        continue;
-      if (s == SIGSEGV || s == SIGBUS || s == SIGILL || s == SIGFPE || s == SIGABRT || s == SIGTRAP)
-        continue;
-      sigaction (s, &sa, NULL);
-    }
-  sa.sa_handler = on_sigchld;
-  sigaction (SIGCHLD, &sa, NULL);
-}
-
-static int
-exit_status_of (int status)
-{
-  if (WIFEXITED (status))
-    return WEXITSTATUS (status);
-  if (WIFSIGNALED (status))
-    return 128 + WTERMSIG (status);
-  return 255;
-}
-
 int
 lc_run (const struct lc_context *ctx, const char *id, const struct lc_create_opts *o,
         int *exit_status, struct error **err)
@@ -294,10 +247,7 @@ lc_run (const struct lc_context *ctx, const char *id, const struct lc_create_opt
   if (create_container (ctx, id, o, pty_to_parent, &r, err) < 0)
     return -1;
   if (!o->detach)
-    {
-      forward_pidfd = r.pidfd;
-      install_forwarding (r.pty_master >= 0);
-    }
+    foreground_forward_signals (r.pidfd, r.pty_master >= 0);
   if (lc_start (ctx, id, err) < 0)
     {
       spawn_abort (&r);
@@ -306,7 +256,7 @@ lc_run (const struct lc_context *ctx, const char *id, const struct lc_create_opt
       error_free (&e2);
       return -1;
     }
-  init_exited = 0; /* SIGCHLD of poststart hooks is not the init's */
+  foreground_reset_child_flag (); /* SIGCHLD of poststart hooks is not the init's */
   if (o->detach)
     {
       if (r.pidfd >= 0)
@@ -316,22 +266,7 @@ lc_run (const struct lc_context *ctx, const char *id, const struct lc_create_opt
       return 0;
     }
 
-  if (r.pty_master >= 0)
-    {
-      struct error *e2 = NULL;
-      if (terminal_proxy (r.pty_master, &init_exited, &e2) < 0)
-        log_warn ("terminal: %s", e2->msg);
-      error_free (&e2);
-    }
-  int status = 0;
-  while (waitpid (r.pid, &status, 0) < 0)
-    if (errno != EINTR)
-      {
-        status = 255 << 8;
-        break;
-      }
-  *exit_status = exit_status_of (status);
-  forward_pidfd = -1;
+  *exit_status = foreground_wait (r.pid, r.pty_master);
   close (r.pidfd);
   if (r.pty_master >= 0)
     close (r.pty_master);

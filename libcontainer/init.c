@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "devices.h"
+#include "finalize.h"
 #include "hooks.h"
 #include "process.h"
 #include "rootfs.h"
@@ -207,44 +208,10 @@ run_init (struct init_args *a, struct error **err)
   if (process_set_scheduler (p, err) < 0 || process_set_io_priority (p, err) < 0)
     return -1;
 
-  if (security_before_user (sec, err) < 0)
-    return -1;
-  /* chdir while still root (the user may lack search permission on the path's
-   * parents, as in runc); process_set_cwd verifies the result is inside the root. */
-  int cwd_ret = process_set_cwd (p, err);
-  if (cwd_ret < 0 && (*err)->errnum != EACCES)
-    return -1;
-  if (process_set_user (p, err) < 0)
-    return -1;
-  if (cwd_ret < 0)
-    {
-      error_free (err);
-      if (process_set_cwd (p, err) < 0)
-        return -1;
-    }
-  process_set_umask (p);
-  if (security_after_user (sec, err) < 0)
-    return -1;
-  if (process_set_cpu_affinity_final (p, err) < 0)
-    return -1;
-
-  /* A missing binary fails create, not start. */
-  _cleanup_free_ char *path = process_resolve_exec (p, err);
+  int keep[] = { a->fifo_fd };
+  _cleanup_free_ char *path
+      = finalize_process (c, sec, a->sync_fd, a->preserve_fds, keep, ARRAY_SIZE (keep), err);
   if (path == NULL)
-    return -1;
-
-  int listener = security_seccomp_listener_fd (sec);
-  if (listener >= 0)
-    {
-      if (sync_send (a->sync_fd, SYNC_SECCOMP_FD, 0, NULL, listener, err) < 0
-          || sync_expect (a->sync_fd, SYNC_SECCOMP_DONE, &m, NULL, err) < 0)
-        return -1;
-    }
-
-  int keep[] = { a->sync_fd, a->fifo_fd };
-  if (process_close_fds (a->preserve_fds, keep, ARRAY_SIZE (keep), err) < 0)
-    return -1;
-  if (sync_send (a->sync_fd, SYNC_READY, 0, NULL, -1, err) < 0)
     return -1;
   close (a->sync_fd);
   a->sync_fd = -1;

@@ -39,7 +39,14 @@ copy_config_to_state (int dirfd, const char *config_path, struct error **err)
   size_t len;
   if (fs_read_file (config_path, &data, &len, err) < 0)
     return -1;
-  return fs_write_file_at (dirfd, "config.json", data, len, err);
+  return write_new_file_at (dirfd, "config.json", data, len, err);
+}
+
+bool
+lc_error_is_not_exist (const struct error *err)
+{
+  return err && err->errnum == ENOENT && err->msg
+         && strcmp (err->msg, "container does not exist") == 0;
 }
 
 /* An opened container: locked state dir and its record. */

@@ -38,8 +38,8 @@ pidfd_open_ (pid_t pid)
 /* fork-like clone (no CLONE_VM): returns 0 in the child. clone3 gives us a pidfd
  * and, on cgroup v2, birth inside the container's cgroup (no later move, no RCU
  * wait); older kernels fall back to clone + pidfd_open. */
-static pid_t
-clone_child (uint64_t flags, int cgroup_fd, int *pidfd, bool *in_cgroup)
+pid_t
+spawn_clone (uint64_t flags, int cgroup_fd, int *pidfd, bool *in_cgroup)
 {
   struct clone_args args;
   int fd = -1;
@@ -161,9 +161,8 @@ hook_state (const struct init_args *a, pid_t pid, const char *status)
   return st;
 }
 
-/* Serve the init until READY. */
-static int
-serve_child (struct init_args *a, int sock, struct spawn_result *out, struct error **err)
+int
+spawn_serve (struct init_args *a, int sock, struct spawn_result *out, struct error **err)
 {
   struct sync_msg m;
   for (;;)
@@ -238,7 +237,7 @@ spawn_container (struct init_args *a, struct cgroup_manager *cg, struct spawn_re
 
   int cgfd = cg ? cgroup_clone_into_fd (cg) : -1;
   uint64_t flags = intermediate ? 0 : (plan.new_flags & ~CLONE_NEWCGROUP);
-  pid_t pid = clone_child (flags, cgfd, &out->pidfd, &in_cgroup);
+  pid_t pid = spawn_clone (flags, cgfd, &out->pidfd, &in_cgroup);
   if (pid < 0)
     {
       close (sp[1]);
@@ -310,7 +309,7 @@ placed:
     goto fail;
   if (sync_send (sock, SYNC_GO, out->pid, NULL, -1, err) < 0)
     goto fail;
-  if (serve_child (a, sock, out, err) < 0)
+  if (spawn_serve (a, sock, out, err) < 0)
     goto fail;
   return 0;
 

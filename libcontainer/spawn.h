@@ -4,6 +4,7 @@
 #define CAPSA_SPAWN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "cgroups/cgroup.h"
@@ -23,6 +24,13 @@ struct spawn_result
  * and wait for READY. On failure the init is killed and reaped. */
 int spawn_container (struct init_args *a, struct cgroup_manager *cg, struct spawn_result *out,
                      struct error **err);
+
+/* Serve the child's requests (hooks, pty, seccomp listener) until READY. */
+int spawn_serve (struct init_args *a, int sock, struct spawn_result *out, struct error **err);
+
+/* fork-like clone3 (clone fallback) with a pidfd, born in cgroup_fd when >= 0
+ * (*in_cgroup tells whether that worked). Returns 0 in the child. */
+pid_t spawn_clone (uint64_t flags, int cgroup_fd, int *pidfd, bool *in_cgroup);
 
 /* Kill (SIGKILL) and reap a child we spawned. */
 void spawn_abort (struct spawn_result *r);

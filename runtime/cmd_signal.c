@@ -49,7 +49,7 @@ cmd_kill (struct cli *cli, int argc, char **argv)
   if ((signo = signal_parse (sig)) < 0)
     return cli_fail (cli, "unknown signal \"%s\"", sig);
   if (lc_validate_id (args[0], &err) < 0 || lc_kill (&cli->lc, args[0], signo, all, &err) < 0)
-    return cli_fail_err (cli, &err, NULL);
+    return cli_fail_lookup (cli, &err);
   return 0;
 }
 
@@ -76,12 +76,12 @@ cmd_delete (struct cli *cli, int argc, char **argv)
     {
       /* runc: `delete --force` of a container that is already gone succeeds, so
        * shims can call it unconditionally. */
-      if (force && err->errnum == LC_ENOTEXIST)
+      if (force && lc_error_is_not_exist (err))
         {
           error_free (&err);
           return 0;
         }
-      return cli_fail_err (cli, &err, NULL);
+      return cli_fail_lookup (cli, &err);
     }
   return 0;
 }

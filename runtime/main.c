@@ -117,8 +117,6 @@ int
 cli_fail_err (struct cli *cli, struct error **err, const char *prefix)
 {
   const char *msg = *err && (*err)->msg ? (*err)->msg : "unknown error";
-  if (*err && (*err)->errnum == LC_ENOTEXIST)
-    msg = "container does not exist";
   if (prefix)
     cli_fail (cli, "%s: %s", prefix, msg);
   else
