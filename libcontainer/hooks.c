@@ -320,6 +320,8 @@ hooks_run (const struct spec_config *c, enum spec_hook_kind kind, const struct s
 {
   if (c == NULL || kind < 0 || kind >= HOOK_KIND_COUNT || c->hooks.len[kind] == 0)
     return 0;
+  if (st == NULL)
+    return error_set (err, 0, "%s hooks: no container state to pass", spec_hook_kind_name (kind));
   _cleanup_free_ char *state = NULL;
   if (spec_state_hook_json (st, &state, err) < 0)
     return error_wrap (err, "%s hooks: state", spec_hook_kind_name (kind));
