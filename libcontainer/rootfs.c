@@ -21,6 +21,10 @@ root_propagation (const struct rootfs_ctx *r, unsigned long *flags, struct error
   *flags = MS_SLAVE | MS_REC;
   if (p && mountopt_propagation (p, flags) < 0)
     return error_set (err, EINVAL, "linux.rootfsPropagation: unknown value \"%s\"", p);
+  /* An unbindable "/" would refuse the rootfs bind below: rootfs_finalize
+   * applies it after pivot_root. */
+  if (*flags & MS_UNBINDABLE)
+    *flags = MS_SLAVE | MS_REC;
   return 0;
 }
 
