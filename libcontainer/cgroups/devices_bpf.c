@@ -89,9 +89,21 @@ cg_bpf_device_program (const struct cg_dev_rule *rules, size_t n, struct bpf_ins
         }
       p[k++] = INSN (BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, d->allow ? 1 : 0);
       p[k++] = INSN (BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+      /* A rule matching everything decides alone: the verifier refuses the
+       * unreachable code after it. */
+      if (body == 0)
+        break;
+      if (i == 0)
+        {
+          p[k++] = INSN (BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
+          p[k++] = INSN (BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+        }
     }
-  p[k++] = INSN (BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
-  p[k++] = INSN (BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+  if (n == 0)
+    {
+      p[k++] = INSN (BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
+      p[k++] = INSN (BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+    }
   *out = p;
   *len = k;
   return 0;
