@@ -1,0 +1,242 @@
+"""Process security from inside real containers: capability sets, seccomp errno,
+no_new_privileges, the fd inventory at execve, cwd defence, LSM errors, and
+malicious rootfs fixtures (symlinked /proc, /dev/null, /dev)."""
+
+import os
+
+import pytest
+
+import capsa_harness as h
+
+CAP_CHOWN, CAP_KILL, CAP_NET_BIND_SERVICE, CAP_SYS_ADMIN = 0, 5, 10, 21
+
+
+def bits(*caps):
+    return sum(1 << c for c in caps)
+
+
+def cap_facts(runtime, bundle, cid):
+    bundle.helper("caps").write()
+    r = runtime.run(bundle, cid)
+    assert r.rc == 0, r
+    f = r.facts
+    return {k: int(v, 16) for k, v in f.items() if k.startswith("Cap")}
+
+
+def test_capabilities_sets(runtime, bundle, cid):
+    bundle.config["process"]["capabilities"] = {
+        "bounding": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+        "effective": ["CAP_KILL", "CAP_NET_BIND_SERVICE"],
+        "permitted": ["CAP_KILL", "CAP_NET_BIND_SERVICE"],
+        "inheritable": [],
+        "ambient": [],
+    }
+    caps = cap_facts(runtime, bundle, cid)
+    assert caps["CapBnd"] == bits(CAP_CHOWN, CAP_KILL, CAP_NET_BIND_SERVICE)
+    assert caps["CapEff"] == bits(CAP_KILL, CAP_NET_BIND_SERVICE)
+    assert caps["CapPrm"] == bits(CAP_KILL, CAP_NET_BIND_SERVICE)
+    # CVE-2022-27650: nothing inheritable the config did not ask for.
+    assert caps["CapInh"] == 0
+    assert caps["CapAmb"] == 0
+
+
+def test_capabilities_non_root_ambient(runtime, bundle, cid):
+    bundle.config["process"]["user"] = {"uid": 1000, "gid": 1000}
+    bundle.config["process"]["capabilities"] = {
+        "bounding": ["CAP_NET_BIND_SERVICE", "CAP_KILL"],
+        "effective": ["CAP_NET_BIND_SERVICE"],
+        "permitted": ["CAP_NET_BIND_SERVICE"],
+        "inheritable": ["CAP_NET_BIND_SERVICE"],
+        "ambient": ["CAP_NET_BIND_SERVICE"],
+    }
+    caps = cap_facts(runtime, bundle, cid)
+    nb = bits(CAP_NET_BIND_SERVICE)
+    assert caps["CapBnd"] == bits(CAP_NET_BIND_SERVICE, CAP_KILL)
+    assert caps["CapAmb"] == nb
+    assert caps["CapInh"] == nb
+    # A non-root process keeps after execve only what ambient carries.
+    assert caps["CapEff"] == nb and caps["CapPrm"] == nb
+
+
+def test_no_capabilities_object_means_none(runtime, bundle, cid):
+    bundle.config["process"].pop("capabilities", None)
+    caps = cap_facts(runtime, bundle, cid)
+    assert caps["CapEff"] == 0 and caps["CapBnd"] == 0 and caps["CapInh"] == 0
+
+
+def test_unknown_capability_is_an_error(capsa, bundle, cid):
+    bundle.config["process"]["capabilities"]["bounding"].append("CAP_FOO")
+    n = len(bundle.config["process"]["capabilities"]["bounding"]) - 1
+    bundle.helper("caps").write()
+    r = capsa.run(bundle, cid)
+    assert r.rc != 0, r
+    assert 'process.capabilities.bounding[%d]: unknown capability "CAP_FOO"' % n in r.err, r
+
+
+@pytest.mark.parametrize("nnp", [True, False])
+def test_seccomp_errno(runtime, bundle, cid, nnp):
+    bundle.config["process"]["noNewPrivileges"] = nnp
+    bundle.config["linux"]["seccomp"] = {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+        "syscalls": [
+            {"names": ["getppid", "capsa_no_such_syscall"], "action": "SCMP_ACT_ERRNO",
+             "errnoRet": 42},
+        ],
+    }
+    bundle.helper("syscall-errno", "getppid", "--", "nnp").write()
+    r = runtime.run(bundle, cid)
+    assert r.rc == 0, r
+    f = r.facts
+    assert f["ret"] == "-1" and f["errno"] == "42", r
+    assert f["nnp"] == ("1" if nnp else "0")
+
+
+def test_seccomp_default_errno(runtime, bundle, cid):
+    bundle.config["linux"]["seccomp"] = {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}],
+    }
+    bundle.helper("syscall-errno", "mkdir").write()
+    r = runtime.run(bundle, cid)
+    assert r.rc == 0, r
+    assert r.facts["errno_name"] == "EPERM", r
+
+
+def test_no_new_privileges(runtime, bundle, cid):
+    bundle.config["process"]["noNewPrivileges"] = True
+    bundle.helper("nnp").write()
+    r = runtime.run(bundle, cid)
+    assert r.rc == 0 and r.facts["nnp"] == "1", r
+    bundle.config["process"]["noNewPrivileges"] = False
+    bundle.write()
+    r = runtime.run(bundle, cid + "b")
+    assert r.rc == 0 and r.facts["nnp"] == "0", r
+
+
+def test_fd_inventory_at_execve(runtime, bundle, cid):
+    bundle.helper("fds").write()
+    r = runtime.run(bundle, cid)
+    assert r.rc == 0, r
+    assert r.facts["fds"] == "0,1,2", r
+
+
+def test_fd_inventory_with_seccomp_listener_absent(runtime, bundle, cid):
+    # A filter without NOTIFY must not leave a listener fd behind.
+    bundle.config["linux"]["seccomp"] = {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["getppid"], "action": "SCMP_ACT_ERRNO"}],
+    }
+    bundle.helper("fds").write()
+    r = runtime.run(bundle, cid)
+    assert r.rc == 0, r
+    assert r.facts["fds"] == "0,1,2", r
+
+
+def test_cwd_through_proc_fd_is_refused(capsa, bundle, cid):
+    # CVE-2024-21626: a cwd under /proc/self/fd must not give a host directory.
+    bundle.config["process"]["cwd"] = "/proc/self/fd/7"
+    bundle.helper("cwd").write()
+    r = capsa.run(bundle, cid)
+    if r.rc == 0:
+        assert not r.facts.get("cwd", "").startswith("/sys/fs/cgroup"), r
+        assert r.facts.get("cwd", "/").startswith("/proc"), r
+    h.ensure_nothing_left(capsa, cid, bundle)
+
+
+def test_selinux_label_without_selinux(runtime, bundle, cid):
+    if os.path.exists("/sys/fs/selinux/enforce"):
+        pytest.skip("SELinux is enabled on this host")
+    bundle.config["process"]["selinuxLabel"] = "system_u:system_r:container_t:s0"
+    bundle.helper("attr").write()
+    r = runtime.run(bundle, cid)
+    assert r.rc != 0, r
+    assert "selinux label is specified in config, but selinux is disabled" in r.err, r
+
+
+def test_apparmor_profile_without_apparmor(capsa, bundle, cid):
+    try:
+        with open("/sys/module/apparmor/parameters/enabled") as f:
+            if f.read().startswith("Y"):
+                pytest.skip("AppArmor is enabled on this host")
+    except FileNotFoundError:
+        pass
+    bundle.config["process"]["apparmorProfile"] = "capsa-test"
+    bundle.helper("attr").write()
+    r = capsa.run(bundle, cid)
+    assert r.rc != 0, r
+    assert 'apparmor profile "capsa-test" specified but AppArmor is not enabled' in r.err, r
+    h.ensure_nothing_left(capsa, cid, bundle)
+
+
+# ---- malicious rootfs fixtures (CVE-2019-16884, -19921, -2023-27561, -2025-31133,
+# -2026-47766): the runtime must refuse or stay inside the rootfs, never touch the host.
+
+def _replace_with_symlink(rootfs, name, target):
+    p = os.path.join(rootfs, name)
+    if os.path.islink(p) or os.path.isfile(p):
+        os.unlink(p)
+    elif os.path.isdir(p):
+        os.rmdir(p) if not os.listdir(p) else None
+        if os.path.exists(p):
+            import shutil
+            shutil.rmtree(p)
+    os.symlink(target, p)
+
+
+def test_symlinked_proc_is_refused(capsa, bundle, cid, workdir):
+    decoy = os.path.join(workdir, "decoy-proc")
+    os.mkdir(decoy)
+    _replace_with_symlink(bundle.rootfs, "proc", decoy)
+    bundle.helper("caps").write()
+    r = capsa.run(bundle, cid)
+    assert r.rc != 0, r
+    assert os.listdir(decoy) == [], "procfs was mounted on the host decoy"
+    h.ensure_nothing_left(capsa, cid, bundle)
+
+
+def test_symlinked_dev_is_refused_or_contained(capsa, bundle, cid, workdir):
+    decoy = os.path.join(workdir, "decoy-dev")
+    os.mkdir(decoy)
+    _replace_with_symlink(bundle.rootfs, "dev", decoy)
+    bundle.helper("caps").write()
+    r = capsa.run(bundle, cid)
+    # Either refused, or /dev resolved inside the rootfs: the host decoy stays empty.
+    assert os.listdir(decoy) == [], (r, os.listdir(decoy))
+    h.ensure_nothing_left(capsa, cid, bundle)
+
+
+def test_dev_null_symlink_to_host_file(capsa, bundle, cid, workdir):
+    victim = os.path.join(workdir, "victim")
+    with open(victim, "w") as f:
+        f.write("untouched")
+    os.makedirs(os.path.join(bundle.rootfs, "dev"), exist_ok=True)
+    _replace_with_symlink(bundle.rootfs, "dev/null", victim)
+    bundle.helper("write", "/dev/null", "pwned").write()
+    capsa.run(bundle, cid)
+    with open(victim) as f:
+        assert f.read() == "untouched"
+    h.ensure_nothing_left(capsa, cid, bundle)
+
+
+def test_exe_not_writable_during_exec(capsa, bundle, cid):
+    # CVE-2019-5736: a container process holding /proc/<capsa>/exe cannot write it.
+    # The init of a created container is still the capsa binary until start.
+    bundle.helper("caps").write()
+    r = capsa.create(bundle, cid)
+    assert r.rc == 0, r
+    pid = capsa.state(cid).json()["pid"]
+    try:
+        fd = os.open("/proc/%d/exe" % pid, os.O_PATH)
+    except OSError as e:
+        pytest.fail("cannot open init exe: %s" % e)
+    try:
+        with pytest.raises(OSError) as ei:
+            os.open("/proc/self/fd/%d" % fd, os.O_WRONLY)
+        assert ei.value.errno in (30, 26), ei.value   # EROFS (sealed) or ETXTBSY
+        st = os.fstatvfs(fd) if hasattr(os, "fstatvfs") else None
+        if st is not None:
+            assert st.f_flag & os.ST_RDONLY, "capsa init runs from a writable mount"
+    finally:
+        os.close(fd)
+    capsa.delete(cid, force=True)
