@@ -193,6 +193,6 @@ cmd_start (struct cli *cli, int argc, char **argv)
   if ((status = cli_check_args (cli, &start_doc, specs, nargs, 1, CLI_EXACT)) != 0)
     return status;
   if (lc_validate_id (args[0], &err) < 0 || lc_start (&cli->lc, args[0], &err) < 0)
-    return cli_fail_err (cli, &err, NULL);
+    return cli_fail_lookup (cli, &err);
   return 0;
 }

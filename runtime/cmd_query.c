@@ -39,7 +39,7 @@ cmd_state (struct cli *cli, int argc, char **argv)
   if ((status = cli_check_args (cli, &state_doc, specs, nargs, 1, CLI_EXACT)) != 0)
     return status;
   if (lc_validate_id (args[0], &err) < 0 || lc_state (&cli->lc, args[0], &st, &err) < 0)
-    return cli_fail_err (cli, &err, NULL);
+    return cli_fail_lookup (cli, &err);
   status = spec_state_to_json (st, true, &json, &err);
   spec_state_free (st);
   if (status < 0)

@@ -53,9 +53,11 @@ int cli_check_args (struct cli *cli, const struct cmd_doc *doc, const struct opt
 
 /* Report an error (stderr and --log) and return exit status 1. */
 int cli_fail (struct cli *cli, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
-/* Report *err (prefixed with "prefix: " when prefix is not NULL), free it, return 1.
- * Errors with errnum LC_ENOTEXIST become runc's "container does not exist". */
+/* Report *err (prefixed with "prefix: " when prefix is not NULL), free it, return 1. */
 int cli_fail_err (struct cli *cli, struct error **err, const char *prefix);
+/* The same for an error from an lc_* call on an existing container (state, start,
+ * kill, delete...): lc_error_is_not_exist() becomes runc's "container does not exist". */
+int cli_fail_lookup (struct cli *cli, struct error **err);
 
 void cli_print_command_help (struct cli *cli, const struct cmd_doc *doc,
                              const struct opt_spec *specs);

@@ -114,6 +114,17 @@ cli_fail (struct cli *cli, const char *fmt, ...)
 }
 
 int
+cli_fail_lookup (struct cli *cli, struct error **err)
+{
+  if (*err && lc_error_is_not_exist (*err))
+    {
+      error_free (err);
+      return cli_fail (cli, "container does not exist");
+    }
+  return cli_fail_err (cli, err, NULL);
+}
+
+int
 cli_fail_err (struct cli *cli, struct error **err, const char *prefix)
 {
   const char *msg = *err && (*err)->msg ? (*err)->msg : "unknown error";
