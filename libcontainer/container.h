@@ -3,6 +3,7 @@
 #define CAPSA_CONTAINER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "spec/config.h"
@@ -80,6 +81,12 @@ struct lc_exec_opts
 /* Foreground: *exit_status is the process's (128+N on signal N). */
 int lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts *o,
              int *exit_status, struct error **err);
+
+/* Strict "uid[:gid]" (decimal) as `exec --user` takes it. */
+int lc_parse_user (const char *spec, uint32_t *uid, uint32_t *gid, bool *has_gid,
+                   struct error **err);
+/* Send a pidfd over the unix socket at socket_path (--pidfd-socket). */
+int lc_pidfd_send (const char *socket_path, int pidfd, struct error **err);
 
 /* Error numbers callers can test for to choose runc's message/exit code. */
 #define LC_ENOTEXIST ENOENT  /* "container does not exist" */

@@ -168,6 +168,9 @@ run_init (struct init_args *a, struct error **err)
   if (!a->no_new_keyring && join_session_keyring (a->id, err) < 0)
     return -1;
 
+  /* Relative bind sources are relative to the bundle, as in runc. */
+  if (chdir (a->bundle) < 0)
+    return error_set (err, errno, "chdir to the bundle \"%s\"", a->bundle);
   r.mount_label = security_mount_label (c);
   if (rootfs_prepare (&r, err) < 0 || rootfs_mount_all (&r, err) < 0 || devices_setup (&r, err) < 0)
     return -1;

@@ -435,6 +435,9 @@ struct spec_config *spec_config_parse_data (const char *data, size_t len, const 
 /* Only linux.resources JSON (capsa update --resources). */
 struct spec_resources *spec_resources_parse_data (const char *data, size_t len, const char *name,
                                                   struct error **err);
+/* A bare process object (exec --process process.json). */
+struct spec_process *spec_process_parse_data (const char *data, size_t len, const char *name,
+                                              struct error **err);
 void spec_config_free (struct spec_config *c);
 void spec_resources_free (struct spec_resources *r);
 

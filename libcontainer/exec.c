@@ -1,0 +1,572 @@
+/* lc_exec: a new process inside a running container. It joins every namespace
+ * of the container's init (through the init's pidfd: one setns, the kernel
+ * orders user first), is born in the container's cgroup (clone3 on v2), gets the
+ * same process security as the init and is reaped by us in the foreground. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroups/cgroup.h"
+#include "container.h"
+#include "container_ops.h"
+#include "container_state.h"
+#include "finalize.h"
+#include "foreground.h"
+#include "process.h"
+#include "security.h"
+#include "spawn.h"
+#include "spec/util/cleanup.h"
+#include "sync.h"
+#include "terminal.h"
+#include "util/fs.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* Strict "uid[:gid]": decimal digits only, each within uint32 (CVE-2026-30892 was
+ * a lax parser turning "1" into 0). */
+static int
+parse_id (const char *s, size_t len, uint32_t *out)
+{
+  uint64_t v = 0;
+  if (len == 0 || len > 10)
+    return -1;
+  for (size_t i = 0; i < len; i++)
+    {
+      if (s[i] < '0' || s[i] > '9')
+        return -1;
+      v = v * 10 + (uint64_t) (s[i] - '0');
+    }
+  if (v > UINT32_MAX - 1) /* (uid_t)-1 means "unchanged" to the kernel */
+    return -1;
+  *out = (uint32_t) v;
+  return 0;
+}
+
+int
+lc_parse_user (const char *spec, uint32_t *uid, uint32_t *gid, bool *has_gid, struct error **err)
+{
+  const char *colon = strchr (spec, ':');
+  size_t ulen = colon ? (size_t) (colon - spec) : strlen (spec);
+  *has_gid = false;
+  if (parse_id (spec, ulen, uid) < 0)
+    return error_set (err, EINVAL, "invalid --user \"%s\": expected uid[:gid] in decimal", spec);
+  if (colon)
+    {
+      if (parse_id (colon + 1, strlen (colon + 1), gid) < 0)
+        return error_set (err, EINVAL, "invalid --user \"%s\": expected uid[:gid] in decimal",
+                          spec);
+      *has_gid = true;
+    }
+  return 0;
+}
+
+static size_t
+strv_len (char **v)
+{
+  size_t n = 0;
+  while (v && v[n])
+    n++;
+  return n;
+}
+
+/* env: later entries replace earlier ones with the same key. */
+static char **
+merge_env (char **base, size_t nbase, char **extra, size_t *out_len)
+{
+  size_t nextra = strv_len (extra);
+  char **out = calloc (nbase + nextra + 1, sizeof *out);
+  size_t n = 0;
+  if (out == NULL)
+    return NULL;
+  for (size_t i = 0; i < nbase + nextra; i++)
+    {
+      char *e = i < nbase ? base[i] : extra[i - nbase];
+      const char *eq = strchr (e, '=');
+      size_t klen = eq ? (size_t) (eq - e) : strlen (e);
+      size_t j;
+      for (j = 0; j < n; j++)
+        if (strncmp (out[j], e, klen) == 0 && (out[j][klen] == '=' || out[j][klen] == '\0'))
+          break;
+      out[j] = e;
+      if (j == n)
+        n++;
+    }
+  *out_len = n;
+  return out;
+}
+
+static char **
+append_strv (char **base, size_t n, char *s, size_t *out_len)
+{
+  for (size_t i = 0; i < n; i++)
+    if (strcmp (base[i], s) == 0)
+      {
+        *out_len = n;
+        return base;
+      }
+  char **grown = malloc ((n + 2) * sizeof *grown);
+  if (grown == NULL)
+    return base;
+  memcpy (grown, base, n * sizeof *grown);
+  grown[n] = s;
+  grown[n + 1] = NULL;
+  *out_len = n + 1;
+  return grown;
+}
+
+/* The process to run: a process.json, or the container's with the overrides.
+ * Strings point into the container config, the opts or the parsed file; the
+ * process and arrays built here are released with the process exit. */
+static struct spec_process *
+build_process (const struct spec_config *c, const struct lc_exec_opts *o, struct error **err)
+{
+  struct spec_process *p = calloc (1, sizeof *p);
+  if (p == NULL)
+    {
+      error_set (err, ENOMEM, "exec");
+      return NULL;
+    }
+  if (o->process_path)
+    {
+      _cleanup_free_ char *data = NULL;
+      size_t len;
+      if (fs_read_file (o->process_path, &data, &len, err) < 0)
+        return NULL;
+      struct spec_process *parsed = spec_process_parse_data (data, len, "process.json", err);
+      if (parsed == NULL)
+        return NULL;
+      free (p);
+      p = parsed;
+    }
+  else
+    {
+      if (c->process)
+        *p = *c->process;
+      p->args = o->args;
+      p->args_len = strv_len (o->args);
+      if (p->args_len == 0)
+        {
+          error_set (err, EINVAL, "exec: no command given (args or --process)");
+          return NULL;
+        }
+    }
+  if (o->tty_set)
+    p->terminal = o->tty;
+  if (o->cwd)
+    p->cwd = (char *) o->cwd;
+  if (o->env && o->env[0])
+    p->env = merge_env (p->env, p->env_len, o->env, &p->env_len);
+  if (o->user)
+    {
+      bool has_gid;
+      uint32_t gid = p->user.gid;
+      if (lc_parse_user (o->user, &p->user.uid, &gid, &has_gid, err) < 0)
+        return NULL;
+      if (has_gid)
+        p->user.gid = gid;
+    }
+  if (o->additional_gids && o->additional_gids[0])
+    {
+      size_t n = strv_len (o->additional_gids);
+      uint32_t *gids = calloc (n, sizeof *gids);
+      for (size_t i = 0; gids && i < n; i++)
+        if (parse_id (o->additional_gids[i], strlen (o->additional_gids[i]), &gids[i]) < 0)
+          {
+            error_set (err, EINVAL, "invalid --additional-gids \"%s\"", o->additional_gids[i]);
+            return NULL;
+          }
+      p->user.additional_gids = gids;
+      p->user.additional_gids_len = n;
+    }
+  if (o->no_new_privs)
+    p->no_new_privileges = true;
+  if (o->apparmor)
+    p->apparmor_profile = (char *) o->apparmor;
+  if (o->process_label)
+    p->selinux_label = (char *) o->process_label;
+  if (o->caps && o->caps[0])
+    {
+      struct spec_capabilities *caps = calloc (1, sizeof *caps);
+      if (caps == NULL)
+        return NULL;
+      if (p->capabilities)
+        *caps = *p->capabilities;
+      /* Like runc: added to bounding, effective and permitted; ambient only where
+       * the config already grants inheritable capabilities (never inheritable
+       * itself: CVE-2022-27650). */
+      for (char **cap = o->caps; *cap; cap++)
+        {
+          caps->bounding = append_strv (caps->bounding, caps->bounding_len, *cap, &caps->bounding_len);
+          caps->effective = append_strv (caps->effective, caps->effective_len, *cap, &caps->effective_len);
+          caps->permitted = append_strv (caps->permitted, caps->permitted_len, *cap, &caps->permitted_len);
+          if (caps->inheritable_len)
+            caps->ambient = append_strv (caps->ambient, caps->ambient_len, *cap, &caps->ambient_len);
+        }
+      caps->has_bounding = caps->has_effective = caps->has_permitted = true;
+      caps->has_ambient = caps->ambient_len > 0 || caps->has_ambient;
+      p->capabilities = caps;
+    }
+  if (p->cwd == NULL)
+    p->cwd = (char *) "/";
+  return p;
+}
+
+/* Namespaces of the init that differ from ours: what setns must join. */
+static int
+namespaces_to_join (pid_t pid)
+{
+  static const struct { const char *name; int flag; } kinds[] = {
+    { "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS }, { "pid", CLONE_NEWPID },
+    { "net", CLONE_NEWNET },   { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },
+    { "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
+  };
+  int flags = 0;
+  for (size_t i = 0; i < ARRAY_SIZE (kinds); i++)
+    {
+      char theirs[64], ours[64];
+      struct stat a, b;
+      snprintf (theirs, sizeof theirs, "/proc/%d/ns/%s", pid, kinds[i].name);
+      snprintf (ours, sizeof ours, "/proc/self/ns/%s", kinds[i].name);
+      if (stat (theirs, &a) < 0 || stat (ours, &b) < 0)
+        continue;
+      if (a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+        flags |= kinds[i].flag;
+    }
+  return flags;
+}
+
+struct exec_child
+{
+  const struct spec_config *config;  /* container config with the exec process */
+  int init_pidfd;
+  int ns_flags;
+  int sync_fd;
+  int console_sock;
+  bool pty_to_parent;
+  int preserve_fds;
+};
+
+static int
+exec_process_main (struct exec_child *x, struct error **err)
+{
+  const struct spec_config *c = x->config;
+  const struct spec_process *p = c->process;
+  struct security_plan *sec = NULL;
+  struct sync_msg m;
+
+  if (sync_expect (x->sync_fd, SYNC_GO, &m, NULL, err) < 0)
+    return -1;
+  if (setsid () < 0)
+    return error_set (err, errno, "setsid");
+  if (p->terminal)
+    {
+      int slave = -1;
+      _cleanup_close_ int root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      _cleanup_close_ int master
+          = terminal_new_pty (root, p->has_console_size ? p->console_height : 0,
+                              p->has_console_size ? p->console_width : 0, &slave, err);
+      if (master < 0)
+        return -1;
+      if (x->console_sock >= 0)
+        {
+          if (terminal_send_fd (x->console_sock, master, "/dev/ptmx", err) < 0)
+            return error_wrap (err, "send pty master to the console socket");
+          close (x->console_sock);
+          x->console_sock = -1;
+        }
+      else if (x->pty_to_parent && sync_send (x->sync_fd, SYNC_PTY, 0, NULL, master, err) < 0)
+        return -1;
+      if (terminal_make_controlling (slave, err) < 0)
+        return -1;
+      if (slave > 2)
+        close (slave);
+    }
+  if (process_set_scheduler (p, err) < 0 || process_set_io_priority (p, err) < 0)
+    return -1;
+  if (security_prepare (c, &sec, err) < 0)
+    return -1;
+  _cleanup_free_ char *path
+      = finalize_process (c, sec, x->sync_fd, x->preserve_fds, NULL, 0, err);
+  if (path == NULL)
+    return -1;
+  close (x->sync_fd);
+  x->sync_fd = -1;
+  execve (path, p->args, p->env ? p->env : (char *[]){ NULL });
+  return error_set (err, errno, "exec \"%s\"", path);
+}
+
+/* First child: join the namespaces, then fork the process itself (a pid
+ * namespace applies to children only) with CLONE_PARENT so we reap it. */
+__attribute__ ((noreturn)) static void
+exec_join_main (struct exec_child *x)
+{
+  struct error *err = NULL;
+  sigset_t all;
+  sigemptyset (&all);
+  sigprocmask (SIG_SETMASK, &all, NULL);
+  if (x->ns_flags && setns (x->init_pidfd, x->ns_flags) < 0)
+    {
+      error_set (&err, errno, "join the container's namespaces (setns 0x%x)", x->ns_flags);
+      sync_fail (x->sync_fd, err);
+    }
+  close (x->init_pidfd);
+  pid_t pid = syscall (SYS_clone, (unsigned long) CLONE_PARENT, NULL, NULL, NULL, NULL);
+  if (pid < 0)
+    {
+      error_set (&err, errno, "clone exec process");
+      sync_fail (x->sync_fd, err);
+    }
+  if (pid == 0)
+    {
+      if (exec_process_main (x, &err) < 0)
+        {
+          if (x->sync_fd >= 0)
+            sync_fail (x->sync_fd, err);
+          fprintf (stderr, "capsa exec: %s\n", err->msg);
+        }
+      _exit (127);
+    }
+  if (sync_send (x->sync_fd, SYNC_CHILD_PID, pid, NULL, -1, &err) < 0)
+    _exit (1);
+  _exit (0);
+}
+
+/* The cgroup to be born in: the container's, or a sub-cgroup of it (--cgroup). */
+static int
+exec_cgroup_fd (struct cgroup_manager *m, const char *sub, char **v1_dir, struct error **err)
+{
+  const char *ctrl = "", *path = sub;
+  char ctrl_buf[64];
+  *v1_dir = NULL;
+  if (sub && strchr (sub, ':'))
+    {
+      size_t n = strchr (sub, ':') - sub;
+      if (n >= sizeof ctrl_buf)
+        return error_set (err, EINVAL, "--cgroup \"%s\": controller name too long", sub);
+      memcpy (ctrl_buf, sub, n);
+      ctrl_buf[n] = '\0';
+      ctrl = ctrl_buf;
+      path = sub + n + 1;
+    }
+  if (sub && (strstr (path, "..") || path[0] == '/'))
+    return error_set (err, EINVAL, "--cgroup \"%s\": must be a relative path without \"..\"", sub);
+  if (cgroup_manager_layout (m) == CGROUP_LAYOUT_V2)
+    {
+      const char *leaf = cgroup_controller_dir (m, "");
+      _cleanup_free_ char *dir = NULL;
+      if (leaf == NULL || asprintf (&dir, "%s/%s", leaf, sub ? path : "") < 0)
+        return error_set (err, ENOENT, "container cgroup not found");
+      int fd = open (dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        return error_set (err, errno, "--cgroup: open \"%s\"", dir);
+      return fd;
+    }
+  if (sub)
+    {
+      const char *base = cgroup_controller_dir (m, ctrl[0] ? ctrl : "pids");
+      if (base == NULL)
+        return error_set (err, ENOENT, "--cgroup \"%s\": no such controller", sub);
+      if (asprintf (v1_dir, "%s/%s", base, path) < 0)
+        return error_set (err, ENOMEM, "--cgroup");
+      struct stat st;
+      if (stat (*v1_dir, &st) < 0)
+        return error_set (err, errno, "--cgroup: \"%s\"", *v1_dir);
+    }
+  return -1;
+}
+
+static int
+send_pidfd (const char *socket_path, int pidfd, struct error **err)
+{
+  _cleanup_close_ int sock = terminal_connect_socket (socket_path, err);
+  if (sock < 0)
+    return error_wrap (err, "--pidfd-socket");
+  return terminal_send_fd (sock, pidfd, "pidfd", err);
+}
+
+int
+lc_pidfd_send (const char *socket_path, int pidfd, struct error **err)
+{
+  return send_pidfd (socket_path, pidfd, err);
+}
+
+int
+lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts *o,
+         int *exit_status, struct error **err)
+{
+  struct lc_record rec;
+  _cleanup_close_ int dirfd = -1, init_pidfd = -1, console = -1, cgfd = -1;
+  _cleanup_free_ char *state_dir = NULL, *cfg_path = NULL, *v1_sub = NULL;
+  struct spec_config *c = NULL;
+  struct cgroup_manager *cg = NULL;
+  struct spawn_result r = { .pid = 0, .pidfd = -1, .pty_master = -1 };
+  int sp[2] = { -1, -1 };
+  int ret = -1;
+
+  *exit_status = 0;
+  memset (&rec, 0, sizeof rec);
+  if (lc_validate_id (id, err) < 0)
+    return -1;
+  for (int fd = 3; fd < 3 + o->preserve_fds; fd++)
+    if (fcntl (fd, F_GETFD) < 0)
+      return error_set (err, EBADF, "--preserve-fds=%d: fd %d is not open", o->preserve_fds, fd);
+  dirfd = statedir_open (ctx->root, id, false, err);
+  if (dirfd < 0)
+    return -1;
+  if (record_read (dirfd, &rec, err) < 0)
+    goto out;
+  enum lc_status st = record_status (dirfd, &rec);
+  if (st == LC_STOPPED || st == LC_CREATING)
+    {
+      error_set (err, EINVAL, "cannot exec in a stopped container");
+      goto out;
+    }
+  if (st == LC_PAUSED && !o->ignore_paused)
+    {
+      error_set (err, EINVAL, "cannot exec in a paused container (use --ignore-paused)");
+      goto out;
+    }
+  init_pidfd = (int) syscall (SYS_pidfd_open, rec.pid, 0);
+  if (init_pidfd < 0 || !record_pid_alive (&rec))
+    {
+      error_set (err, ESRCH, "cannot exec in a stopped container");
+      goto out;
+    }
+  state_dir = statedir_path (ctx->root, id);
+  if (asprintf (&cfg_path, "%s/config.json", state_dir) < 0)
+    goto out;
+  c = spec_config_parse_file (cfg_path, err);
+  if (c == NULL)
+    goto out;
+  struct spec_process *p = build_process (c, o, err);
+  if (p == NULL)
+    goto out;
+  c->process = p; /* the container's process is not freed: the exec's borrows it */
+  if (p->terminal && o->detach && o->console_socket == NULL)
+    {
+      error_set (err, EINVAL, "cannot allocate tty if capsa will detach without setting console "
+                              "socket");
+      goto out;
+    }
+  if (o->console_socket && (console = terminal_connect_socket (o->console_socket, err)) < 0)
+    goto out;
+  if (rec.cgroup && cgroup_manager_load (rec.cgroup, &cg, err) < 0)
+    goto out;
+  if (cg)
+    {
+      cgfd = exec_cgroup_fd (cg, o->cgroup, &v1_sub, err);
+      if (cgfd < 0 && *err)
+        goto out;
+    }
+
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+    {
+      error_set (err, errno, "socketpair");
+      goto out;
+    }
+  struct exec_child x = {
+    .config = c, .init_pidfd = init_pidfd, .ns_flags = namespaces_to_join (rec.pid),
+    .sync_fd = sp[1], .console_sock = console,
+    .pty_to_parent = !o->detach && o->console_socket == NULL, .preserve_fds = o->preserve_fds,
+  };
+  bool in_cgroup = false;
+  int joiner_pidfd = -1;
+  pid_t joiner = spawn_clone (0, cgfd, &joiner_pidfd, &in_cgroup);
+  if (joiner < 0)
+    {
+      error_set (err, errno, "clone");
+      goto out;
+    }
+  if (joiner == 0)
+    {
+      close (sp[0]);
+      exec_join_main (&x);
+    }
+  close (sp[1]);
+  sp[1] = -1;
+  if (joiner_pidfd >= 0)
+    close (joiner_pidfd);
+  struct sync_msg m;
+  int wstatus;
+  int got = sync_expect (sp[0], SYNC_CHILD_PID, &m, NULL, err);
+  while (waitpid (joiner, &wstatus, 0) < 0 && errno == EINTR)
+    ;
+  if (got < 0)
+    goto out;
+  r.pid = m.value;
+  r.pidfd = (int) syscall (SYS_pidfd_open, r.pid, 0);
+  if (process_apply_parent_side (p, r.pid, err) < 0)
+    goto fail;
+  if (cg && !in_cgroup)
+    {
+      if (v1_sub)
+        {
+          char buf[32];
+          int n = snprintf (buf, sizeof buf, "%d", r.pid);
+          _cleanup_free_ char *procs = NULL;
+          if (asprintf (&procs, "%s/cgroup.procs", v1_sub) < 0
+              || fs_write_file (procs, buf, n, err) < 0)
+            goto fail;
+        }
+      else if (cgroup_enter (cg, r.pid, err) < 0)
+        goto fail;
+    }
+  if (sync_send (sp[0], SYNC_GO, r.pid, NULL, -1, err) < 0)
+    goto fail;
+  struct init_args a = { .config = c, .id = id, .bundle = rec.bundle, .rootfs = rec.rootfs };
+  if (spawn_serve (&a, sp[0], &r, err) < 0)
+    goto fail;
+  if (o->pid_file)
+    {
+      char buf[32];
+      int n = snprintf (buf, sizeof buf, "%d", r.pid);
+      if (fs_write_file_atomic (o->pid_file, buf, n, 0644, err) < 0)
+        goto fail;
+    }
+  if (o->pidfd_socket && send_pidfd (o->pidfd_socket, r.pidfd, err) < 0)
+    goto fail;
+  if (o->detach)
+    {
+      ret = 0;
+      goto out;
+    }
+  foreground_forward_signals (r.pidfd, r.pty_master >= 0);
+  *exit_status = foreground_wait (r.pid, r.pty_master);
+  ret = 0;
+  goto out;
+
+fail:
+  spawn_abort (&r);
+out:
+  if (sp[0] >= 0)
+    close (sp[0]);
+  if (sp[1] >= 0)
+    close (sp[1]);
+  if (r.pidfd >= 0)
+    close (r.pidfd);
+  if (r.pty_master >= 0)
+    close (r.pty_master);
+  if (cg)
+    cgroup_manager_free (cg);
+  record_clear (&rec);
+  /* c->process was replaced by the exec's process; the process exits soon after. */
+  if (c)
+    {
+      c->process = NULL;
+      spec_config_free (c);
+    }
+  return ret;
+}
