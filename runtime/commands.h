@@ -72,6 +72,10 @@ int cmd_list (struct cli *cli, int argc, char **argv);
 /* cmd_signal.c */
 int cmd_kill (struct cli *cli, int argc, char **argv);
 int cmd_delete (struct cli *cli, int argc, char **argv);
+/* cmd_audit.c */
+int cmd_audit (struct cli *cli, int argc, char **argv);
+/* cmd_check.c */
+int cmd_check (struct cli *cli, int argc, char **argv);
 /* cmd_spec.c */
 int cmd_spec (struct cli *cli, int argc, char **argv);
 

@@ -17,6 +17,8 @@
 
 /* One line per command; `capsa --help` lists them in this (alphabetical) order. */
 static const struct command commands[] = {
+  { "audit", "review a bundle's config.json for weakened isolation", cmd_audit },
+  { "check", "report what this host offers containers", cmd_check },
   { "create", "create a container", cmd_create },
   { "delete", "delete any resources held by the container often used with detached container",
     cmd_delete },
