@@ -105,7 +105,8 @@ to_create_opts (struct cli *cli, const struct create_flags *f, struct lc_create_
   if (f->preserve_fds < 0)
     return cli_fail (cli, "invalid --preserve-fds value: %d", f->preserve_fds);
   if ((*bundle = realpath (f->bundle ? f->bundle : ".", NULL)) == NULL)
-    return cli_fail (cli, "chdir %s: %s", f->bundle ? f->bundle : ".", strerror (errno));
+    return cli_fail (cli, "capsa %s failed: chdir %s: %s", cli->cmd->name,
+                     f->bundle ? f->bundle : ".", strerror (errno));
   if (f->pid_file && make_absolute (f->pid_file, pid_file) < 0)
     return cli_fail (cli, "pid file path: %s", strerror (errno));
   *o = (struct lc_create_opts) {
