@@ -516,7 +516,7 @@ probe_cgroups (struct report_builder *b, const struct host_check_options *o)
         add (b, "cgroup.attach-cost", HOST_LIMITED, false,
              "without favordynmods, each write to cgroup.procs waits for an RCU grace period (typically ~10 ms) and capsa writes one per v1 hierarchy on every start",
              "remount the hierarchies with favordynmods (mount -o remount,favordynmods <each cgroup mount>, Linux 6.0+), build the kernel with CONFIG_CGROUP_FAVOR_DYNMODS=y, or move to cgroup v2 where capsa places the container with clone3(CLONE_INTO_CGROUP) and writes no cgroup.procs",
-             "%sfavordynmods on %s", measured, fav ? fav_list : "no cgroup mount");
+             "%sfavordynmods on %s", measured, fav ? fav_list : "none of the cgroup mounts");
     }
   else if (layout == CGROUP_LAYOUT_V2)
     add (b, "cgroup.attach-cost", fav ? HOST_OK : HOST_INFO, false,
@@ -699,7 +699,7 @@ probe_syscalls (struct report_builder *b)
        "mount_setattr %s", syscall_present (r, e) ? "present (support also depends on the filesystem)" : "absent");
 
   {
-    struct { uint64_t flags, mode, resolve; } how = { O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, 0x08 /* RESOLVE_IN_ROOT */ };
+    struct { uint64_t flags, mode, resolve; } how = { O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, 0x10 /* RESOLVE_IN_ROOT */ };
     errno = 0;
     r = syscall (SYS_openat2, AT_FDCWD, "/", &how, sizeof how);
     e = errno;
