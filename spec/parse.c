@@ -418,3 +418,42 @@ spec_resources_parse_data (const char *data, size_t len, const char *name, struc
     }
   return r;
 }
+
+/* exec --process: a bare process object, parsed like config.json's "process"
+ * (messages name its fields without the "process." prefix). */
+struct spec_process *
+spec_process_parse_data (const char *data, size_t len, const char *name, struct error **err)
+{
+  struct pctx p;
+  char reason[512];
+  pctx_init (&p, name, err);
+  struct json_value *doc = json_parse (data, len, reason, sizeof reason);
+  if (doc == NULL)
+    {
+      error_set (err, 0, "%s: invalid JSON: %s", p.name, reason);
+      return NULL;
+    }
+  struct spec_process *pr = calloc (1, sizeof *pr);
+  int rc = -1;
+  if (pr == NULL)
+    error_set (err, ENOMEM, "%s: parse", p.name);
+  else if (pv_expect (&p, doc, JSON_OBJECT) == 0)
+    rc = parse_process (&p, doc, pr);
+  json_free (doc);
+  if (rc == 0 && pr->args_len == 0 && pr->command_line == NULL)
+    {
+      error_set (err, EINVAL, "%s: args: must not be empty", p.name);
+      rc = -1;
+    }
+  if (rc == 0 && pr->cwd && pr->cwd[0] != '/')
+    {
+      error_set (err, EINVAL, "%s: cwd: \"%s\" is not an absolute path", p.name, pr->cwd);
+      rc = -1;
+    }
+  if (rc < 0)
+    {
+      spec_process_free (pr);
+      return NULL;
+    }
+  return pr;
+}
