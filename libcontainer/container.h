@@ -88,6 +88,10 @@ int lc_parse_user (const char *spec, uint32_t *uid, uint32_t *gid, bool *has_gid
 /* Send a pidfd over the unix socket at socket_path (--pidfd-socket). */
 int lc_pidfd_send (const char *socket_path, int pidfd, struct error **err);
 
+/* features.json for this build and host (capabilities libcap knows, mount
+ * options, seccomp archs and the filter flags this kernel takes). */
+int lc_features_json (char **out, struct error **err);
+
 /* Error numbers callers can test for to choose runc's message/exit code. */
 #define LC_ENOTEXIST ENOENT  /* "container does not exist" */
 #define LC_EEXIST EEXIST     /* "container with id exists" */

@@ -238,3 +238,10 @@ mountopt_propagation (const char *name, unsigned long *out)
   *out = d->value;
   return 0;
 }
+
+/* The i-th option name of the table (features.json), NULL past the end. */
+const char *
+mountopt_name_at (size_t i)
+{
+  return i < ARRAY_SIZE (opt_table) ? opt_table[i].name : NULL;
+}

@@ -28,5 +28,7 @@ int mountopt_parse (char *const *options, size_t n, struct mount_opts *out, stru
 void mountopt_free (struct mount_opts *o);
 /* Parse one rootfsPropagation value ("rslave") into MS_* flags. */
 int mountopt_propagation (const char *name, unsigned long *out);
+/* The i-th option name capsa knows (features.json), NULL past the end. */
+const char *mountopt_name_at (size_t i);
 
 #endif

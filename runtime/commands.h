@@ -76,6 +76,10 @@ int cmd_delete (struct cli *cli, int argc, char **argv);
 int cmd_audit (struct cli *cli, int argc, char **argv);
 /* cmd_check.c */
 int cmd_check (struct cli *cli, int argc, char **argv);
+/* cmd_exec.c */
+int cmd_exec (struct cli *cli, int argc, char **argv);
+/* cmd_features.c */
+int cmd_features (struct cli *cli, int argc, char **argv);
 /* cmd_spec.c */
 int cmd_spec (struct cli *cli, int argc, char **argv);
 

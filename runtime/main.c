@@ -22,6 +22,8 @@ static const struct command commands[] = {
   { "create", "create a container", cmd_create },
   { "delete", "delete any resources held by the container often used with detached container",
     cmd_delete },
+  { "exec", "execute new process inside the container", cmd_exec },
+  { "features", "show the enabled features", cmd_features },
   { "kill", "kill sends the specified signal (default: SIGTERM) to the container's init process",
     cmd_kill },
   { "list", "lists containers started by capsa with the given root", cmd_list },

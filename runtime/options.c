@@ -198,6 +198,19 @@ opts_parse (const struct opt_spec *specs, int argc, char **argv, bool reorder, i
         }
       if (spec->type == OPT_STRING)
         *(const char **) spec->dest = value;
+      else if (spec->type == OPT_STRINGS)
+        {
+          char ***list = spec->dest;
+          size_t n = 0;
+          while (*list && (*list)[n])
+            n++;
+          char **grown = realloc (*list, (n + 2) * sizeof *grown);
+          if (grown == NULL)
+            return fail (errmsg, "out of memory");
+          grown[n] = (char *) value;
+          grown[n + 1] = NULL;
+          *list = grown;
+        }
       else if (!parse_int (value, (int *) spec->dest))
         return fail (errmsg, "invalid value \"%s\" for flag -%.*s: parse error", value, (int) len,
                      name);

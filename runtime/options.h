@@ -15,6 +15,8 @@ enum opt_type
   OPT_BOOL,    /* dest: bool * */
   OPT_STRING,  /* dest: const char ** (points into argv) */
   OPT_INT,     /* dest: int * */
+  OPT_STRINGS, /* dest: char *** (NULL-terminated, malloc'd array of argv pointers);
+                  repeatable, each use appends, like urfave's StringSlice */
 };
 
 struct opt_spec

@@ -1,0 +1,131 @@
+/* features.json: the shape of spec_features_json's output (runtime-spec
+ * features.md) and what lc_features_json reports for this build and host. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "libcontainer/container.h"
+#include "spec/features_json.h"
+#include "spec/util/json.h"
+#include "unit.h"
+
+static const struct json_value *
+path (const struct json_value *v, const char *a, const char *b, const char *c)
+{
+  if (v && a)
+    v = json_object_get (v, a);
+  if (v && b)
+    v = json_object_get (v, b);
+  if (v && c)
+    v = json_object_get (v, c);
+  return v;
+}
+
+static bool
+array_has (const struct json_value *arr, const char *s)
+{
+  for (size_t i = 0; arr && i < json_array_len (arr); i++)
+    if (json_string (json_array_get (arr, i)) && strcmp (json_string (json_array_get (arr, i)), s) == 0)
+      return true;
+  return false;
+}
+
+static void
+test_shape (void)
+{
+  const char *opts[] = { "rw", "bind", "ro" };
+  const char *caps[] = { "CAP_CHOWN", "CAP_KILL" };
+  const char *archs[] = { "SCMP_ARCH_X86_64" };
+  const char *flags[] = { "SECCOMP_FILTER_FLAG_LOG" };
+  struct spec_kv ann[] = { { (char *) "a.b", (char *) "1" } };
+  struct spec_features f = {
+    .oci_version_min = "1.0.0", .oci_version_max = "1.3.0",
+    .mount_options = { opts, 3 }, .capabilities = { caps, 2 },
+    .seccomp_enabled = true, .seccomp_archs = { archs, 1 },
+    .seccomp_supported_flags = { flags, 1 },
+    .apparmor_enabled = true, .cgroup_v2 = true, .cgroup_rdma = true, .idmap_mounts = true,
+    .annotations = ann, .annotations_len = 1,
+  };
+  char *out = NULL, reason[256];
+  struct error *e = NULL;
+  CHECK (spec_features_json (&f, &out, &e) == 0);
+  struct json_value *doc = out ? json_parse (out, strlen (out), reason, sizeof reason) : NULL;
+  CHECK (doc != NULL);
+  CHECK_STR (json_string (path (doc, "ociVersionMin", NULL, NULL)), "1.0.0");
+  CHECK_STR (json_string (path (doc, "ociVersionMax", NULL, NULL)), "1.3.0");
+  const struct json_value *hooks = path (doc, "hooks", NULL, NULL);
+  CHECK (json_array_len (hooks) == 6 && array_has (hooks, "createRuntime"));
+  /* mount options come out sorted, like runc's */
+  const struct json_value *mo = path (doc, "mountOptions", NULL, NULL);
+  CHECK (json_array_len (mo) == 3);
+  CHECK_STR (json_string (json_array_get (mo, 0)), "bind");
+  CHECK_STR (json_string (json_array_get (mo, 2)), "rw");
+  const struct json_value *ns = path (doc, "linux", "namespaces", NULL);
+  CHECK (json_array_len (ns) == NS_TYPE_COUNT && array_has (ns, "cgroup") && array_has (ns, "time"));
+  CHECK (json_array_len (path (doc, "linux", "capabilities", NULL)) == 2);
+  CHECK (json_type_of (path (doc, "linux", "cgroup", "v1")) == JSON_BOOL);
+  CHECK (!json_bool (path (doc, "linux", "cgroup", "v1")));
+  CHECK (json_bool (path (doc, "linux", "cgroup", "v2")));
+  CHECK (json_bool (path (doc, "linux", "cgroup", "rdma")));
+  CHECK (json_type_of (path (doc, "linux", "cgroup", "systemdUser")) == JSON_BOOL);
+  const struct json_value *sc = path (doc, "linux", "seccomp", NULL);
+  CHECK (json_bool (json_object_get (sc, "enabled")));
+  CHECK (array_has (json_object_get (sc, "actions"), "SCMP_ACT_NOTIFY"));
+  CHECK (array_has (json_object_get (sc, "operators"), "SCMP_CMP_MASKED_EQ"));
+  CHECK (array_has (json_object_get (sc, "archs"), "SCMP_ARCH_X86_64"));
+  CHECK (json_array_len (json_object_get (sc, "knownFlags")) == 4);
+  CHECK (json_array_len (json_object_get (sc, "supportedFlags")) == 1);
+  CHECK (json_bool (path (doc, "linux", "apparmor", "enabled")));
+  CHECK (!json_bool (path (doc, "linux", "selinux", "enabled")));
+  CHECK (json_type_of (path (doc, "linux", "intelRdt", "enabled")) == JSON_BOOL);
+  CHECK (json_bool (path (path (doc, "linux", "mountExtensions", "idmap"), "enabled", NULL, NULL)));
+  CHECK_STR (json_string (path (doc, "annotations", "a.b", NULL)), "1");
+  json_free (doc);
+  free (out);
+
+  /* seccomp disabled: only "enabled" in the object, as the spec allows */
+  f.seccomp_enabled = false;
+  out = NULL;
+  CHECK (spec_features_json (&f, &out, &e) == 0);
+  doc = out ? json_parse (out, strlen (out), reason, sizeof reason) : NULL;
+  CHECK (json_object_len (path (doc, "linux", "seccomp", NULL)) == 1);
+  json_free (doc);
+  free (out);
+}
+
+static void
+test_host (void)
+{
+  char *out = NULL, reason[256];
+  struct error *e = NULL;
+  CHECK (lc_features_json (&out, &e) == 0);
+  struct json_value *doc = out ? json_parse (out, strlen (out), reason, sizeof reason) : NULL;
+  CHECK (doc != NULL);
+  CHECK_STR (json_string (path (doc, "ociVersionMax", NULL, NULL)), CAPSA_OCI_VERSION);
+  const struct json_value *caps = path (doc, "linux", "capabilities", NULL);
+  /* libcap has known at least up to CAP_AUDIT_READ (37) for a decade */
+  CHECK (json_array_len (caps) >= 38);
+  CHECK_STR (json_string (json_array_get (caps, 0)), "CAP_CHOWN");
+  CHECK (array_has (caps, "CAP_SYS_ADMIN"));
+  const struct json_value *mo = path (doc, "mountOptions", NULL, NULL);
+  CHECK (array_has (mo, "rbind") && array_has (mo, "rro") && array_has (mo, "tmpcopyup"));
+  CHECK (!array_has (mo, "mode=755"));
+  const struct json_value *archs = path (doc, "linux", "seccomp", "archs");
+#if defined(__x86_64__)
+  CHECK (array_has (archs, "SCMP_ARCH_X86_64"));
+#endif
+  CHECK (json_array_len (archs) > 0);
+  /* TSYNC is in every kernel since 3.17 */
+  CHECK (array_has (path (doc, "linux", "seccomp", "supportedFlags"), "SECCOMP_FILTER_FLAG_TSYNC"));
+  CHECK (json_type_of (path (doc, "annotations", "io.github.seccomp.libseccomp.version", NULL))
+         == JSON_STRING);
+  json_free (doc);
+  free (out);
+}
+
+int
+main (void)
+{
+  test_shape ();
+  test_host ();
+  return unit_finish ("test_features");
+}
