@@ -197,9 +197,9 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
   if (copy_config_to_state (dirfd, config_path, err) < 0)
     goto fail_spawned;
   if (o->pid_file && write_pid_file (o->pid_file, spawned->pid, err) < 0)
+    goto fail_spawned;
   /* --pidfd-socket: the caller (containerd's shim) watches the init by pidfd. */
   if (o->pidfd_socket && lc_pidfd_send (o->pidfd_socket, spawned->pidfd, err) < 0)
-    goto fail_spawned;
     goto fail_spawned;
   /* --pidfd-socket: the caller (containerd's shim) watches the init by pidfd. */
   if (o->pidfd_socket && lc_pidfd_send (o->pidfd_socket, spawned->pidfd, err) < 0)
