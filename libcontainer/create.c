@@ -201,9 +201,6 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
   /* --pidfd-socket: the caller (containerd's shim) watches the init by pidfd. */
   if (o->pidfd_socket && lc_pidfd_send (o->pidfd_socket, spawned->pidfd, err) < 0)
     goto fail_spawned;
-  /* --pidfd-socket: the caller (containerd's shim) watches the init by pidfd. */
-  if (o->pidfd_socket && lc_pidfd_send (o->pidfd_socket, spawned->pidfd, err) < 0)
-    goto fail_spawned;
   ret = 0;
   goto out;
 
