@@ -3,6 +3,7 @@
 #define CAPSA_CONTAINER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -91,6 +92,40 @@ int lc_pidfd_send (const char *socket_path, int pidfd, struct error **err);
 /* features.json for this build and host (capabilities libcap knows, mount
  * options, seccomp archs and the filter flags this kernel takes). */
 int lc_features_json (char **out, struct error **err);
+
+/* cgroup_ops.c (cgroups helper): operations through the container's cgroup. */
+int lc_pause (const struct lc_context *ctx, const char *id, struct error **err);
+int lc_resume (const struct lc_context *ctx, const char *id, struct error **err);
+/* Apply resources to a created/running/paused container (unset fields unchanged). */
+int lc_update (const struct lc_context *ctx, const char *id, const struct spec_resources *r,
+               struct error **err);
+/* Every pid in the container's cgroup (none when stopped); *pids is malloc'd. */
+int lc_ps (const struct lc_context *ctx, const char *id, pid_t **pids, size_t *n,
+           struct error **err);
+
+struct cgroup_stats; /* libcontainer/cgroups/cgroup.h */
+struct lc_stats
+{
+  struct cgroup_stats *cgroup;
+};
+int lc_stats (const struct lc_context *ctx, const char *id, struct lc_stats *out,
+              struct error **err);
+void lc_stats_clear (struct lc_stats *s);
+/* runc's events, one JSON object without newline (malloc'd, NULL on ENOMEM):
+ * {"type":"stats","id":ID,"data":{cpu, cpuset, memory, pids, blkio, hugetlb, ...}}
+ * and {"type":"oom","id":ID}. */
+char *lc_stats_event_json (const char *id, const struct lc_stats *s);
+char *lc_oom_event_json (const char *id);
+
+/* `events`: a watch on a running container's OOM kills. */
+struct lc_events;
+int lc_events_open (const struct lc_context *ctx, const char *id, struct lc_events **out,
+                    struct error **err);
+/* Wait up to timeout_ms (-1: no limit) for OOM kills; returns how many happened
+ * (0 on timeout) and sets *stopped once the container's init is gone. */
+int lc_events_wait (struct lc_events *ev, int timeout_ms, bool *stopped, struct error **err);
+int lc_events_stats (struct lc_events *ev, struct lc_stats *out, struct error **err);
+void lc_events_close (struct lc_events *ev);
 
 /* Error numbers callers can test for to choose runc's message/exit code. */
 #define LC_ENOTEXIST ENOENT  /* "container does not exist" */

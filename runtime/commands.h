@@ -80,6 +80,15 @@ int cmd_check (struct cli *cli, int argc, char **argv);
 int cmd_exec (struct cli *cli, int argc, char **argv);
 /* cmd_features.c */
 int cmd_features (struct cli *cli, int argc, char **argv);
+/* cmd_pause.c */
+int cmd_pause (struct cli *cli, int argc, char **argv);
+int cmd_resume (struct cli *cli, int argc, char **argv);
+/* cmd_update.c */
+int cmd_update (struct cli *cli, int argc, char **argv);
+/* cmd_ps.c */
+int cmd_ps (struct cli *cli, int argc, char **argv);
+/* cmd_events.c */
+int cmd_events (struct cli *cli, int argc, char **argv);
 /* cmd_spec.c */
 int cmd_spec (struct cli *cli, int argc, char **argv);
 

@@ -22,15 +22,21 @@ static const struct command commands[] = {
   { "create", "create a container", cmd_create },
   { "delete", "delete any resources held by the container often used with detached container",
     cmd_delete },
+  { "events", "display container events such as OOM notifications, cpu, memory, and IO usage statistics",
+    cmd_events },
   { "exec", "execute new process inside the container", cmd_exec },
   { "features", "show the enabled features", cmd_features },
   { "kill", "kill sends the specified signal (default: SIGTERM) to the container's init process",
     cmd_kill },
   { "list", "lists containers started by capsa with the given root", cmd_list },
+  { "pause", "pause suspends all processes inside the container", cmd_pause },
+  { "ps", "ps displays the processes running inside a container", cmd_ps },
+  { "resume", "resumes all processes that have been previously paused", cmd_resume },
   { "run", "create and run a container", cmd_run },
   { "spec", "create a new specification file", cmd_spec },
   { "start", "executes the user defined process in a created container", cmd_start },
   { "state", "output the state of a container", cmd_state },
+  { "update", "update container resource constraints", cmd_update },
 };
 
 static const char app_description[] =

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "spec/config.h"
@@ -62,5 +63,94 @@ enum cgroup_layout cgroup_manager_layout (struct cgroup_manager *m);
 char *cgroup_manager_save (struct cgroup_manager *m);
 int cgroup_manager_load (const char *saved, struct cgroup_manager **out, struct error **err);
 void cgroup_manager_free (struct cgroup_manager *m);
+
+/* Statistics in the shape of runc's `events --stats` (types/events.go).
+ * Values are in bytes and nanoseconds; 0 where the host lacks the file. */
+struct cgroup_kv
+{
+  char *key;
+  uint64_t value;
+};
+
+struct cgroup_mem_entry
+{
+  uint64_t limit, usage, max, failcnt;
+};
+
+struct cgroup_blkio_entry
+{
+  uint64_t major, minor;
+  char op[16];
+  uint64_t value;
+};
+
+enum cgroup_blkio_kind
+{
+  CG_BLKIO_SERVICE_BYTES,
+  CG_BLKIO_SERVICED,
+  CG_BLKIO_QUEUED,
+  CG_BLKIO_SERVICE_TIME,
+  CG_BLKIO_WAIT_TIME,
+  CG_BLKIO_MERGED,
+  CG_BLKIO_TIME,
+  CG_BLKIO_SECTORS,
+  CG_BLKIO_KINDS,
+};
+
+struct cgroup_hugetlb_stat
+{
+  char page_size[24]; /* "2MB" */
+  uint64_t usage, max, failcnt;
+};
+
+struct cgroup_stats
+{
+  struct
+  {
+    uint64_t total, kernel, user;
+    uint64_t *percpu, *percpu_kernel, *percpu_user;
+    size_t npercpu, npercpu_kernel, npercpu_user;
+    uint64_t periods, throttled_periods, throttled_time;
+  } cpu;
+  struct
+  {
+    uint16_t *cpus, *mems;
+    size_t ncpus, nmems;
+    uint64_t cpu_exclusive, mem_hardwall, mem_exclusive, memory_migrate;
+    uint64_t memory_spread_page, memory_spread_slab, memory_pressure, sched_load_balance;
+    int64_t sched_relax_domain_level;
+  } cpuset;
+  struct
+  {
+    uint64_t cache;
+    struct cgroup_mem_entry usage, swap, kernel, kernel_tcp;
+    struct cgroup_kv *raw; /* memory.stat, in file order */
+    size_t nraw;
+  } memory;
+  struct
+  {
+    uint64_t current, limit;
+  } pids;
+  struct cgroup_blkio_entry *blkio[CG_BLKIO_KINDS];
+  size_t nblkio[CG_BLKIO_KINDS];
+  struct cgroup_hugetlb_stat *hugetlb;
+  size_t nhugetlb;
+};
+
+int cgroup_stats (struct cgroup_manager *m, struct cgroup_stats *out, struct error **err);
+void cgroup_stats_clear (struct cgroup_stats *s);
+/* The "data" object of runc's stats event, written with spec/util/json.h. */
+struct json_writer;
+void cgroup_stats_write_json (struct json_writer *w, const struct cgroup_stats *s);
+
+/* OOM notifications: v1 memory.oom_control through cgroup.event_control, v2
+ * memory.events (oom_kill) watched with inotify. poll() the fd for POLLIN, then
+ * cgroup_oom_read returns how many OOM kills happened since the last read. */
+struct cgroup_oom_watch;
+int cgroup_oom_watch (struct cgroup_manager *m, struct cgroup_oom_watch **out,
+                      struct error **err);
+int cgroup_oom_fd (struct cgroup_oom_watch *w);
+int cgroup_oom_read (struct cgroup_oom_watch *w, struct error **err);
+void cgroup_oom_watch_free (struct cgroup_oom_watch *w);
 
 #endif
