@@ -95,6 +95,16 @@ absolute_path (const char *base, const char *path)
   return out;
 }
 
+/* The host id of a user namespace's id 0, or -1 (unchanged by chown) if unmapped. */
+static uint32_t
+map_root (const struct spec_id_mapping *m, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (m[i].container_id == 0 && m[i].size > 0)
+      return m[i].host_id;
+  return (uint32_t) -1;
+}
+
 static int
 write_pid_file (const char *path, pid_t pid, struct error **err)
 {
@@ -155,6 +165,16 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
   if (mkfifoat (dirfd, "exec.fifo", 0600) < 0)
     {
       error_set (err, errno, "create exec.fifo");
+      goto fail;
+    }
+  /* The init opens the fifo as the root of its user namespace, which has no power
+   * over a file owned by an unmapped host root. */
+  if (c->linux_->uid_mappings_len > 0
+      && fchownat (dirfd, "exec.fifo", map_root (c->linux_->uid_mappings,
+                                                 c->linux_->uid_mappings_len),
+                   map_root (c->linux_->gid_mappings, c->linux_->gid_mappings_len), 0) < 0)
+    {
+      error_set (err, errno, "chown exec.fifo to the container's root");
       goto fail;
     }
   fifo = openat (dirfd, "exec.fifo", O_PATH | O_CLOEXEC);

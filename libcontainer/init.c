@@ -160,6 +160,16 @@ run_init (struct init_args *a, struct error **err)
     return -1;
   pid_t host_pid = m.value;
 
+  /* In a user namespace our host ids are unmapped until we become its root: files
+   * created under the rootfs (mount targets, /dev nodes) would fail with EOVERFLOW. */
+  if (a->userns)
+    {
+      if (setresgid (0, 0, 0) < 0)
+        return error_set (err, errno, "setresgid to root of the user namespace");
+      if (setresuid (0, 0, 0) < 0)
+        return error_set (err, errno, "setresuid to root of the user namespace");
+    }
+
   /* After the cgroup move, so the namespace's root is the container's cgroup. */
   if (a->new_cgroupns && unshare (CLONE_NEWCGROUP) < 0)
     return error_set (err, errno, "unshare cgroup namespace");
