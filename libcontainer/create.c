@@ -61,7 +61,8 @@ check_config (const struct spec_config *c, const struct lc_create_opts *o, struc
       const struct spec_namespace *ns = &c->linux_->namespaces[i];
       if (ns->type == NS_MOUNT)
         has_mnt = true;
-      if (ns->type == NS_UTS && (ns->path == NULL || !ns->path[0]))
+      /* A joined uts namespace is the container's too (runc sets its name as well). */
+      if (ns->type == NS_UTS)
         new_uts = true;
     }
   if (!has_mnt)
