@@ -69,7 +69,7 @@ lc_pause (const struct lc_context *ctx, const char *id, struct error **err)
     return -1;
   int ret = -1;
   if (c.status != LC_RUNNING && c.status != LC_CREATED)
-    error_set (err, EINVAL, "container not running");
+    error_set (err, 0, "container not running");
   else
     ret = cgroup_freeze (c.m, true, err);
   cg_container_close (&c);
@@ -84,7 +84,7 @@ lc_resume (const struct lc_context *ctx, const char *id, struct error **err)
     return -1;
   int ret = -1;
   if (c.status != LC_PAUSED)
-    error_set (err, EINVAL, "container not paused");
+    error_set (err, 0, "container not paused");
   else
     ret = cgroup_freeze (c.m, false, err);
   cg_container_close (&c);
@@ -100,7 +100,7 @@ lc_update (const struct lc_context *ctx, const char *id, const struct spec_resou
     return -1;
   int ret = -1;
   if (c.status == LC_STOPPED)
-    error_set (err, EINVAL, "container not running");
+    error_set (err, 0, "container not running");
   else
     ret = cgroup_update (c.m, r, err);
   cg_container_close (&c);
@@ -154,7 +154,7 @@ lc_stats (const struct lc_context *ctx, const char *id, struct lc_stats *out, st
     return -1;
   int ret = -1;
   if (c.status == LC_STOPPED)
-    error_set (err, EINVAL, "container with id %s is not running", id);
+    error_set (err, 0, "container with id %s is not running", id);
   else
     ret = stats_of (c.m, out, err);
   cg_container_close (&c);
@@ -229,7 +229,7 @@ lc_events_open (const struct lc_context *ctx, const char *id, struct lc_events *
   if (ev->c.status == LC_STOPPED)
     {
       lc_events_close (ev);
-      return error_set (err, EINVAL, "container with id %s is not running", id);
+      return error_set (err, 0, "container with id %s is not running", id);
     }
   struct error *e = NULL;
   if (cgroup_oom_watch (ev->c.m, &ev->oom, &e) < 0)

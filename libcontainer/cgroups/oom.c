@@ -21,6 +21,8 @@ struct cgroup_oom_watch
   char *dir;
   bool v2;
   int fd;           /* eventfd (v1) or inotify (v2) */
+  int ctl;          /* v1: memory.oom_control; closing it early loses the
+                       notifications (seen on 6.18), as runc also keeps it */
   bool has_counter; /* v1 kernels before 4.13 have no oom_kill line */
   uint64_t last;
 };
@@ -45,6 +47,8 @@ cgroup_oom_watch_free (struct cgroup_oom_watch *w)
     return;
   if (w->fd >= 0)
     close (w->fd);
+  if (w->ctl >= 0)
+    close (w->ctl);
   free (w->dir);
   free (w);
 }
@@ -62,7 +66,7 @@ cgroup_oom_watch (struct cgroup_manager *m, struct cgroup_oom_watch **out, struc
       return error_set (err, ENOMEM, "OOM watch");
     }
   w->v2 = h->v2;
-  w->fd = -1;
+  w->fd = w->ctl = -1;
   w->has_counter = oom_kills (w, &w->last);
   if (w->v2)
     {
@@ -75,17 +79,16 @@ cgroup_oom_watch (struct cgroup_manager *m, struct cgroup_oom_watch **out, struc
     }
   else
     {
-      _cleanup_close_ int ctl = -1;
       _cleanup_free_ char *path = NULL;
       if (asprintf (&path, "%s/memory.oom_control", w->dir) < 0)
         goto fail;
-      ctl = open (path, O_RDONLY | O_CLOEXEC);
-      if (ctl < 0)
+      w->ctl = open (path, O_RDONLY | O_CLOEXEC);
+      if (w->ctl < 0)
         goto fail;
       w->fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
       if (w->fd < 0)
         goto fail;
-      if (cg_writef (w->dir, "cgroup.event_control", err, "%d %d", w->fd, ctl) < 0)
+      if (cg_writef (w->dir, "cgroup.event_control", err, "%d %d", w->fd, w->ctl) < 0)
         {
           cgroup_oom_watch_free (w);
           return -1;
