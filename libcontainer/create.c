@@ -163,7 +163,9 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
 
   if (cgroup_manager_new (c, id, ctx->systemd_cgroup, &cg, err) < 0 || cgroup_create (cg, err) < 0)
     goto fail;
-  if (mkfifoat (dirfd, "exec.fifo", 0600) < 0)
+  /* 0622 (like runc): the init opens it for writing after switching to
+   * process.user, which need not be root. Only root can read it: `start`. */
+  if (mkfifoat (dirfd, "exec.fifo", 0600) < 0 || fchmodat (dirfd, "exec.fifo", 0622, 0) < 0)
     {
       error_set (err, errno, "create exec.fifo");
       goto fail;

@@ -150,9 +150,11 @@ class Docker:
             r = self.cli("import", rootfs, IMAGE, timeout=120)
             assert r.returncode == 0, r.stderr
 
+    def cli_argv(self, *args):
+        return ["docker", "-H", "unix://" + self.sock] + list(args)
+
     def cli(self, *args, timeout=120, input=None):
-        return sh(["docker", "-H", "unix://" + self.sock] + list(args), timeout=timeout,
-                  input=input)
+        return sh(self.cli_argv(*args), timeout=timeout, input=input)
 
     def runtime_args(self, runtime):
         return ["--runtime", runtime]
@@ -204,11 +206,12 @@ class Podman:
             r = self.cli("import", rootfs, IMAGE, timeout=120)
             assert r.returncode == 0, r.stderr
 
+    def cli_argv(self, *args):
+        return ["podman", "--root", self.root, "--runroot", self.runroot, "--storage-driver",
+                "overlay", "--cgroup-manager", "cgroupfs", "--events-backend", "file"] + list(args)
+
     def cli(self, *args, timeout=120, input=None):
-        return sh(["podman", "--root", self.root, "--runroot", self.runroot,
-                   "--storage-driver", "overlay", "--cgroup-manager", "cgroupfs",
-                   "--events-backend", "file"] + list(args),
-                  timeout=timeout, input=input, env=self.env)
+        return sh(self.cli_argv(*args), timeout=timeout, input=input, env=self.env)
 
     def runtime_args(self, runtime):
         return ["--runtime", runtime]
