@@ -45,6 +45,52 @@ lc_validate_id (const char *id, struct error **err)
   return 0;
 }
 
+static bool
+has_namespace (const struct spec_config *c, enum spec_ns_type t)
+{
+  for (size_t i = 0; i < c->linux_->namespaces_len; i++)
+    if (c->linux_->namespaces[i].type == t)
+      return true;
+  return false;
+}
+
+/* Only sysctls of a namespace the container has may be set: any other one would
+ * change the host (runc refuses them the same way). */
+static int
+check_sysctl (const struct spec_config *c, struct error **err)
+{
+  static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
+                                     "kernel.sem", "kernel.shmall", "kernel.shmmax",
+                                     "kernel.shmmni", "kernel.shm_rmid_forced" };
+  for (size_t i = 0; i < c->linux_->sysctl_len; i++)
+    {
+      _cleanup_free_ char *key = strdup (c->linux_->sysctl[i].key);
+      if (key == NULL)
+        return error_set (err, ENOMEM, "linux.sysctl");
+      for (char *p = key; *p; p++)
+        if (*p == '/')
+          *p = '.';
+      enum spec_ns_type need = NS_USER; /* none */
+      bool known = false;
+      for (size_t j = 0; j < ARRAY_SIZE (ipc); j++)
+        if (strcmp (key, ipc[j]) == 0)
+          known = true, need = NS_IPC;
+      if (strncmp (key, "fs.mqueue.", 10) == 0)
+        known = true, need = NS_IPC;
+      else if (strncmp (key, "net.", 4) == 0)
+        known = true, need = NS_NETWORK;
+      else if (strcmp (key, "kernel.hostname") == 0 || strcmp (key, "kernel.domainname") == 0)
+        known = true, need = NS_UTS;
+      if (!known)
+        return error_set (err, EINVAL, "config.json: linux.sysctl: \"%s\" is not in a "
+                          "separate kernel namespace", c->linux_->sysctl[i].key);
+      if (!has_namespace (c, need))
+        return error_set (err, EINVAL, "config.json: linux.sysctl: \"%s\" needs a %s "
+                          "namespace", c->linux_->sysctl[i].key, spec_ns_type_name (need));
+    }
+  return 0;
+}
+
 /* Checks that need the whole config and the host, before anything is made. */
 static int
 check_config (const struct spec_config *c, const struct lc_create_opts *o, struct error **err)
@@ -73,6 +119,8 @@ check_config (const struct spec_config *c, const struct lc_create_opts *o, struc
   if ((c->domainname && c->domainname[0]) && !new_uts)
     return error_set (err, EINVAL,
                       "config.json: domainname: setting the domainname needs a new uts namespace");
+  if (check_sysctl (c, err) < 0)
+    return -1;
   if (c->process->terminal && o->detach && o->console_socket == NULL)
     return error_set (err, EINVAL, "cannot allocate tty if capsa will detach without setting "
                                    "console socket");
