@@ -23,6 +23,7 @@
 #include "spec/util/cleanup.h"
 #include "sync.h"
 #include "terminal.h"
+#include "util/fs.h"
 #include "util/procfs.h"
 
 #define KEYCTL_JOIN_SESSION_KEYRING 1
@@ -186,6 +187,16 @@ run_init (struct init_args *a, struct error **err)
     return -1;
   if (p && p->terminal && setup_terminal (a, &r, &slave, err) < 0)
     return -1;
+  /* A missing cwd is made now, while a readonly root is still writable (as runc does);
+   * on failure process_set_cwd reports it later. */
+  if (p && p->cwd && p->cwd[0] == '/')
+    {
+      struct error *e2 = NULL;
+      int fd = fs_mkdir_p_in_root (r.rootfs_fd, p->cwd, 0755, &e2);
+      if (fd >= 0)
+        close (fd);
+      error_free (&e2);
+    }
 
   if (c->hooks.len[HOOK_PRESTART] || c->hooks.len[HOOK_CREATE_RUNTIME])
     {
