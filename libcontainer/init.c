@@ -232,6 +232,8 @@ run_init (struct init_args *a, struct error **err)
   if (process_set_scheduler (p, err) < 0 || process_set_io_priority (p, err) < 0)
     return -1;
 
+  /* Read /etc/passwd now: after finalize a seccomp filter may forbid it. */
+  char **env = process_env_with_home (p);
   int keep[] = { a->fifo_fd };
   _cleanup_free_ char *path
       = finalize_process (c, sec, a->sync_fd, a->preserve_fds, keep, ARRAY_SIZE (keep), err);
@@ -255,7 +257,7 @@ run_init (struct init_args *a, struct error **err)
       && hooks_run (c, HOOK_START_CONTAINER, creating_state (a, host_pid, "created"), err) < 0)
     return -1;
 
-  execve (path, p->args, p->env ? p->env : (char *[]){ NULL });
+  execve (path, p->args, env ? env : p->env ? p->env : (char *[]){ NULL });
   return error_set (err, errno, "exec \"%s\"", path);
 }
 

@@ -111,6 +111,55 @@ env_lookup (char **env, size_t len, const char *name)
   return found;
 }
 
+/* HOME of uid in the container's /etc/passwd (our root by now), "/" when absent. */
+static char *
+passwd_home (uid_t uid)
+{
+  char line[1024];
+  char *home = NULL;
+  FILE *f = fopen ("/etc/passwd", "re");
+  while (f && home == NULL && fgets (line, sizeof line, f))
+    {
+      char *field[7] = { 0 }, *cur = line;
+      line[strcspn (line, "\n")] = '\0';
+      for (int i = 0; i < 7; i++)
+        {
+          field[i] = cur;
+          cur = strchr (cur, ':');
+          if (cur == NULL)
+            break;
+          *cur++ = '\0';
+        }
+      if (field[5] && field[2][0] && strtoul (field[2], NULL, 10) == uid && field[5][0])
+        home = strdup (field[5]);
+    }
+  if (f)
+    fclose (f);
+  return home ? home : strdup ("/");
+}
+
+char **
+process_env_with_home (const struct spec_process *p)
+{
+  if (env_lookup (p->env, p->env_len, "HOME"))
+    return NULL;
+  _cleanup_free_ char *home = passwd_home (p->user.uid);
+  char **env = calloc (p->env_len + 2, sizeof *env);
+  if (env == NULL || home == NULL)
+    {
+      free (env);
+      return NULL;
+    }
+  for (size_t i = 0; i < p->env_len; i++)
+    env[i] = p->env[i];
+  if (asprintf (&env[p->env_len], "HOME=%s", home) < 0)
+    {
+      free (env);
+      return NULL;
+    }
+  return env;
+}
+
 /* 0 when path is a regular file with an execute bit we may use; else -1 and errno. */
 static int
 check_executable (const char *path)

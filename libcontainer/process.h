@@ -19,6 +19,9 @@ char *process_resolve_exec (const struct spec_process *p, struct error **err);
  * getcwd to be inside the root). */
 int process_set_user (const struct spec_process *p, struct error **err);
 int process_set_cwd (const struct spec_process *p, struct error **err);
+/* p->env plus HOME from the container's /etc/passwd when p->env has none (as runc);
+ * NULL when nothing is to be added. */
+char **process_env_with_home (const struct spec_process *p);
 void process_set_umask (const struct spec_process *p);
 
 /* Close every fd >= 3 + preserve_fds, except those in keep[]; mark the rest CLOEXEC. */
