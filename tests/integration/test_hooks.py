@@ -75,7 +75,8 @@ def test_hook_stdin_state(runtime, bundle, cid, workdir):
     pid = runtime.state(cid)["pid"]
     assert runtime.start(cid).rc == 0
     assert runtime.delete(cid, force=True).rc == 0
-    want_status = {"prestart": "created", "createRuntime": "creating",
+    # prestart runs with createRuntime during create (as in runc), hence "creating".
+    want_status = {"prestart": "creating", "createRuntime": "creating",
                    "createContainer": "creating", "poststart": "running",
                    "poststop": "stopped"}
     for name, status in want_status.items():
