@@ -58,9 +58,10 @@ spec_state_to_json (const struct spec_state *s, bool pretty, char **out, struct 
   json_w_string (w, str (s->rootfs));
   json_w_key (w, "created");
   json_w_string (w, str (s->created));
+  /* runc's order: annotations (omitted when empty) come before owner. */
+  write_annotations (w, s);
   json_w_key (w, "owner");
   json_w_string (w, str (s->owner));
-  write_annotations (w, s);
   json_w_end_object (w);
   return finish (w, out, err);
 }

@@ -48,8 +48,8 @@ test_state_json (void)
   CHECK (spec_state_to_json (&s, false, &out, &e) == 0);
   CHECK_STR (out, "{\"ociVersion\":\"1.3.0\",\"id\":\"web\",\"pid\":0,\"status\":\"stopped\","
                   "\"bundle\":\"/srv/bundle\",\"rootfs\":\"/srv/bundle/rootfs\","
-                  "\"created\":\"2024-05-01T10:11:12.123456789Z\",\"owner\":\"\","
-                  "\"annotations\":{\"a\":\"1\",\"b.c\":\"x\\\"y\"}}");
+                  "\"created\":\"2024-05-01T10:11:12.123456789Z\","
+                  "\"annotations\":{\"a\":\"1\",\"b.c\":\"x\\\"y\"},\"owner\":\"\"}");
 
   /* Round trip. */
   struct spec_state *back = spec_state_parse (out, strlen (out), &e);
