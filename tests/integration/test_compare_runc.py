@@ -1,0 +1,159 @@
+"""Side by side: the same bundles under capsa and runc give the same observable results
+(state JSON keys and values, list columns and JSON keys, exit codes, what the process
+sees)."""
+
+import json
+import os
+
+import pytest
+
+import capsa_harness as h
+
+
+def _both(capsa, runc, make_bundle, cid, setup, *extra):
+    """Run setup(bundle) on one bundle per runtime; returns {name: (runtime, bundle)}."""
+    out = {}
+    for rt in (capsa, runc):
+        b = make_bundle()
+        setup(b)
+        b.write()
+        out[rt.name] = (rt, b)
+    return out
+
+
+def test_state_json_same_keys_and_values(capsa, runc, make_bundle, cid):
+    states = {}
+    for rt in (capsa, runc):
+        b = make_bundle()
+        b.config["annotations"] = {"a": "1"}
+        b.set_args("sleep", "30").write()
+        assert rt.create(b, cid).rc == 0
+        states[rt.name] = ("created", rt.state(cid), b)
+        assert rt.start(cid).rc == 0
+        running = rt.state(cid)
+        assert rt.kill(cid, "KILL").rc == 0
+        stopped = rt.wait_status(cid, "stopped")
+        states[rt.name] = (states[rt.name][1], running, stopped, b)
+        assert rt.delete(cid).rc == 0
+        h.ensure_nothing_left(rt, cid, b)
+    c, r = states["capsa"], states["runc"]
+    for i, status in enumerate(("created", "running", "stopped")):
+        cs, rs = c[i], r[i]
+        assert list(cs) == list(rs), (status, cs, rs)  # same keys, same order
+        assert cs["status"] == rs["status"] == status
+        assert cs["id"] == rs["id"] == cid
+        assert cs["annotations"] == rs["annotations"] == {"a": "1"}
+        assert cs["owner"] == rs["owner"]
+        assert cs["rootfs"] == os.path.join(c[3].path, "rootfs")
+        assert rs["rootfs"] == os.path.join(r[3].path, "rootfs")
+        assert (cs["pid"] > 0) == (rs["pid"] > 0), (cs, rs)
+        assert type(cs["created"]) is type(rs["created"]) is str
+
+
+def test_state_json_keys_without_annotations(capsa, runc, make_bundle, cid):
+    keys = {}
+    for rt in (capsa, runc):
+        b = make_bundle()
+        b.set_args("sleep", "10").write()
+        assert rt.create(b, cid).rc == 0
+        keys[rt.name] = list(rt.state(cid))
+        assert rt.delete(cid, force=True).rc == 0
+    assert keys["capsa"] == keys["runc"], keys
+
+
+def test_list_same_columns_and_json_keys(capsa, runc, make_bundle, cid):
+    res = {}
+    for rt in (capsa, runc):
+        b = make_bundle()
+        b.set_args("sleep", "30").write()
+        assert rt.run(b, cid, "-d").rc == 0
+        rt.pids[cid] = rt.state(cid)["pid"]
+        table = rt("list").out.splitlines()
+        js = json.loads(rt("list", "--format", "json").out)
+        quiet = rt("list", "-q").out.split()
+        res[rt.name] = (table, js, quiet, b)
+        assert rt.delete(cid, force=True).rc == 0
+        res[rt.name] += (rt("list", "-f", "json").out.strip(), rt("list").out.splitlines())
+    c, r = res["capsa"], res["runc"]
+    assert c[0][0].split() == r[0][0].split(), (c[0], r[0])
+    ccols, rcols = c[0][1].split(), r[0][1].split()
+    assert len(ccols) == len(rcols)
+    assert ccols[0] == rcols[0] == cid and ccols[2] == rcols[2] == "running"
+    assert ccols[5] == rcols[5]  # owner
+    assert [list(i) for i in c[1]] == [list(i) for i in r[1]], (c[1], r[1])
+    assert c[2] == r[2] == [cid]
+    # Empty list: same JSON and same header-only table.
+    assert c[4] == r[4], (c[4], r[4])
+    assert c[5] == r[5], (c[5], r[5])
+
+
+@pytest.mark.parametrize("script,expected", [
+    ("exit 0", 0), ("exit 3", 3), ("exit 255", 255),
+    ("kill -KILL $$", None),  # init of a pid namespace ignores its own SIGKILL
+])
+def test_exit_codes_same(capsa, runc, make_bundle, cid, script, expected):
+    rcs = {}
+    for rt in (capsa, runc):
+        b = make_bundle()
+        b.set_args("sh", "-c", script).write()
+        r = rt.run(b, cid)
+        rcs[rt.name] = r.rc
+        h.ensure_nothing_left(rt, cid, b)
+    assert rcs["capsa"] == rcs["runc"], rcs
+    if expected is not None:
+        assert rcs["capsa"] == expected
+
+
+def test_signal_exit_code_same(capsa, runc, make_bundle, cid):
+    rcs = {}
+    for rt in (capsa, runc):
+        b = make_bundle()
+        b.set_args("sh", "-c", "echo ready; sleep 30 & wait").write()
+        rt._track(cid)
+        p = rt.spawn("run", "--bundle", b.path, cid)
+        assert h.wait_for_output(p.out_path, "ready"), rt.finish(p, timeout=1)
+        assert rt.kill(cid, "KILL").rc == 0
+        rcs[rt.name] = rt.finish(p).rc
+        h.ensure_nothing_left(rt, cid, b)
+    assert rcs["capsa"] == rcs["runc"] == 137, rcs
+
+
+def test_error_exit_codes_same(capsa, runc, make_bundle, cid):
+    rcs = {}
+    for rt in (capsa, runc):
+        b = make_bundle()
+        b.set_args("/no/such/binary").write()
+        rcs[rt.name] = (rt.create(b, cid).rc, rt.state(cid + "x") is None,
+                        rt("state", cid + "x").rc, rt.start(cid + "x").rc,
+                        rt.delete(cid + "x").rc, rt("kill", cid + "x", "KILL").rc)
+    assert rcs["capsa"] == rcs["runc"], rcs
+
+
+def test_process_view_same(capsa, runc, make_bundle, cid):
+    """The helper reports the same ids, cwd, hostname, umask, rlimits, mounts' targets
+    and device nodes under both runtimes."""
+    outs = {}
+    for rt in (capsa, runc):
+        b = make_bundle()
+        b.config["process"]["user"] = {"uid": 1000, "gid": 1000, "additionalGids": [5]}
+        b.config["process"]["cwd"] = "/tmp"
+        b.helper("ids", "--", "cwd", "--", "hostname", "--", "umask", "--", "rlimits",
+                 "--", "nnp", "--", "isatty").write()
+        r = rt.run(b, cid)
+        assert r.rc == 0, r
+        f = r.facts
+        f.pop("domainname", None)  # runc 1.1.5 ignores domainname
+        outs[rt.name] = f
+    assert outs["capsa"] == outs["runc"], outs
+
+
+def test_mount_points_same(capsa, runc, make_bundle, cid):
+    mps = {}
+    for rt in (capsa, runc):
+        b = make_bundle()
+        b.set_args("sh", "-c", "cut -d' ' -f5 /proc/self/mountinfo | sort; ls /dev").write()
+        r = rt.run(b, cid)
+        assert r.rc == 0, r
+        # capsa also mounts the hybrid host's cgroup2 (runc 1.1.5 leaves it out).
+        mps[rt.name] = [m for m in r.out.split() if m != "/sys/fs/cgroup/unified"]
+    assert mps["capsa"] == mps["runc"], mps
