@@ -168,15 +168,17 @@ lc_start (const struct lc_context *ctx, const char *id, struct error **err)
                  lc_status_name (o.status));
       goto out;
     }
+  /* The pidfd first: opening the fifo lets the init run, and a short process
+   * can be gone (and reaped by the engine's shim) before we look it up. */
+  pidfd = pidfd_of (&o.rec, err);
+  if (pidfd < 0)
+    goto out;
   fifo = openat (o.dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fifo < 0)
     {
       error_set (err, errno, "open exec.fifo");
       goto out;
     }
-  pidfd = pidfd_of (&o.rec, err);
-  if (pidfd < 0)
-    goto out;
   /* The init unblocks when we open the fifo and writes one byte; if it dies
    * first, its pidfd becomes readable instead. */
   struct pollfd fds[2] = { { .fd = fifo, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
