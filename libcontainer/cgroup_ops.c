@@ -257,7 +257,7 @@ lc_events_wait (struct lc_events *ev, int timeout_ms, bool *stopped, struct erro
   *stopped = false;
   for (;;)
     {
-      /* Wake at least every 200 ms to notice the container's end. */
+      /* Wake at least every 200 ms to notice the container's end and OOM kills. */
       long left = deadline < 0 ? 200 : deadline - now_ms ();
       int slice = left < 0 ? 0 : left > 200 ? 200 : (int) left;
       if (ev->oom)
@@ -266,12 +266,11 @@ lc_events_wait (struct lc_events *ev, int timeout_ms, bool *stopped, struct erro
           int r = poll (&p, 1, slice);
           if (r < 0 && errno != EINTR)
             return error_set (err, errno, "events: poll");
-          if (r > 0)
-            {
-              int n = cgroup_oom_read (ev->oom, err);
-              if (n != 0)
-                return n;
-            }
+          /* Read the counter on every wake-up, not only on POLLIN: the v1
+           * eventfd misses some OOM kills (seen on 6.18), the counter does not. */
+          int n = cgroup_oom_read (ev->oom, err);
+          if (n != 0)
+            return n;
         }
       else
         usleep ((useconds_t) slice * 1000);
