@@ -114,7 +114,9 @@ def test_oom_kill_reported(dk, name):
     r = dk.run("--memory", "32m", "--memory-swap", "32m", IMG, "tail", "/dev/zero", name=name,
                timeout=120)
     assert r.returncode == 137, r
-    assert dk.inspect(name, "{{.State.OOMKilled}}") == "true"
+    if dk.engine == "docker":
+        # podman 4.3 with cgroup v1 does not set OOMKilled for any runtime (runc too)
+        assert dk.inspect(name, "{{.State.OOMKilled}}") == "true"
 
 
 def test_env_and_workdir(dk):
@@ -160,9 +162,10 @@ def test_default_seccomp(dk):
     out = ok(dk.run("--rm", "--security-opt", "seccomp=unconfined", IMG, "grep", "Seccomp:",
                     "/proc/self/status"))
     assert out.split()[1] == "0", out
-    # a syscall the default profile refuses even with the capability: open_by_handle_at
-    # is only allowed with CAP_DAC_READ_SEARCH, which is not granted; keyctl-free
-    # busybox has `unshare`, and unshare(CLONE_NEWUSER) is blocked by the profile
+    if dk.engine != "docker":
+        return  # podman's default profile allows unshare(CLONE_NEWUSER)
+    # Docker's default profile refuses unshare without CAP_SYS_ADMIN: a user
+    # namespace cannot be made, though the kernel would allow it unconfined.
     r = dk.run("--rm", IMG, "unshare", "-U", "true")
     assert r.returncode != 0, r
     ok(dk.run("--rm", "--security-opt", "seccomp=unconfined", IMG, "unshare", "-U", "true"))
@@ -191,7 +194,10 @@ def test_hostname(dk):
 
 
 def test_ulimit(dk):
-    assert ok(dk.run("--rm", "--ulimit", "nofile=512:512", IMG, "sh", "-c", "ulimit -n")) == "512\n"
+    # podman drops its default_ulimits when --ulimit is given: keep nproc within this host's
+    extra = ["--ulimit", "nproc=1024:1024"] if dk.engine == "podman" else []
+    assert ok(dk.run("--rm", "--ulimit", "nofile=512:512", *extra, IMG, "sh", "-c",
+                     "ulimit -n")) == "512\n"
 
 
 def test_sysctl(dk):
@@ -254,16 +260,13 @@ def _state_dirs_named(cid, base):
 
 def test_podman_pod_shares_namespaces(podman):
     pod = "e2e-pod-" + os.urandom(3).hex()
-    r = podman("pod", "create", "--name", pod, "--infra-command", "sleep", "--infra-image", IMG,
-               "--", "1000") if False else podman("pod", "create", "--name", pod)
-    ok(r)
+    ok(podman("pod", "create", "--name", pod))
     try:
         a = "%s-a" % pod
         ok(podman.run("-d", "--pod", pod, IMG, "sleep", "1000", name=a))
         infra = podman("pod", "inspect", "-f", "{{.InfraContainerID}}", pod).stdout.strip()
         assert infra
-        out = ok(podman("exec", a, "readlink", "/proc/self/ns/uts", "/proc/self/ns/ipc",
-                        "/proc/self/ns/net"))
+        out = ok(podman("exec", a, "sh", "-c", "for n in uts ipc net; do readlink /proc/self/ns/$n; done"))
         pid = podman.inspect(infra, "{{.State.Pid}}")
         want = [os.readlink("/proc/%s/ns/%s" % (pid, ns)) for ns in ("uts", "ipc", "net")]
         assert out.split() == want, (out, want)
