@@ -410,10 +410,11 @@ close_span (unsigned lo, unsigned hi)
 {
   if (lo > hi)
     return 0;
+  /* Any failure falls back to close(2): a seccomp profile older than
+   * close_range (loaded before this point when noNewPrivileges is false) answers
+   * EPERM, not ENOSYS. */
   if (close_range (lo, hi, 0) == 0)
     return 0;
-  if (errno != ENOSYS && errno != EINVAL)
-    return -1;
 
   DIR *d = opendir ("/proc/self/fd");
   if (d)
