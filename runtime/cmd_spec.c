@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "spec/defaults.h"
+#include "spec/hardened.h"
 #include "spec/util/cleanup.h"
 
 static const struct cmd_doc spec_doc = {
@@ -55,11 +56,14 @@ int
 cmd_spec (struct cli *cli, int argc, char **argv)
 {
   const char *bundle = NULL;
-  bool rootless = false;
+  bool rootless = false, hardened = false;
   const struct opt_spec specs[] = {
     { "bundle, b", OPT_STRING, &bundle, "path to the root of the bundle directory", NULL },
     { "rootless", OPT_BOOL, &rootless, "generate a configuration for a rootless container",
       NULL },
+    { "hardened", OPT_BOOL, &hardened,
+      "generate a hardened configuration (seccomp allowlist, no_new_privileges, few "
+      "capabilities, read-only rootfs, limits; see capsa-audit(8))", NULL },
     { NULL },
   };
   _cleanup_free_ char *json = NULL, *path = NULL;
@@ -89,7 +93,8 @@ cmd_spec (struct cli *cli, int argc, char **argv)
     return cli_fail (cli, "File config.json exists. Remove it first");
   if (errno != ENOENT)
     return cli_fail (cli, "stat %s: %s", path, strerror (errno));
-  if (spec_default_config_json (rootless, &json, &err) < 0)
+  if ((hardened ? spec_hardened_config_json (rootless, &json, &err)
+                : spec_default_config_json (rootless, &json, &err)) < 0)
     return cli_fail_err (cli, &err, NULL);
   /* O_EXCL: never overwrite a config.json that appeared meanwhile. */
   fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
