@@ -153,13 +153,14 @@ caps_apply_sets (const struct caps_plan *p, struct error **err)
     {
       if (!(p->ambient & BIT (c)))
         continue;
-      /* The kernel takes an ambient cap only if it is permitted and inheritable;
-       * like current runc, a config asking for more gets a warning, not a failure. */
+      /* The kernel takes an ambient cap only if it is permitted and inheritable.
+       * runc's own default spec asks for ambient caps without inheritable ones, and
+       * runc stays silent: a debug message, not a failure. */
       if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
         {
           _cleanup_cap_str_ char *name = cap_to_name (c);
-          log_warn ("cannot raise ambient capability %s: %s", name ? name : "?",
-                    strerror (errno));
+          log_debug ("cannot raise ambient capability %s: %s", name ? name : "?",
+                     strerror (errno));
         }
     }
   if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "exe_seal.h"
 #include "log.h"
 #include "spec/util/cleanup.h"
 
@@ -228,6 +229,7 @@ help_command (struct cli *cli, const struct opt_spec *globals, int argc, char **
 int
 main (int argc, char **argv)
 {
+  char **orig_argv = argv;
   struct cli cli = { .argv0 = argv[0] };
   const char *root = NULL, *log_path = NULL, *log_format = "text", *rootless = "auto";
   const char *criu = "criu";
@@ -328,6 +330,14 @@ main (int argc, char **argv)
       /* urfave/cli falls back to its help command here: exit status 3. */
       cli_fail (&cli, "No help topic for '%s'", argv[0]);
       return 3;
+    }
+  /* CVE-2019-5736: commands that put processes into a container run from a
+   * read-only image of this binary (one re-exec, skipped when already sealed). */
+  if (strcmp (cli.cmd->name, "create") == 0 || strcmp (cli.cmd->name, "run") == 0
+      || strcmp (cli.cmd->name, "exec") == 0)
+    {
+      if (exe_seal_ensure (orig_argv, environ, &err) < 0)
+        return cli_fail_err (&cli, &err, NULL);
     }
   return cli.cmd->run (&cli, argc, argv);
 }
