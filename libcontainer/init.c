@@ -248,14 +248,21 @@ run_init (struct init_args *a, struct error **err)
   int fifo = open (fifo_path, O_WRONLY | O_CLOEXEC);
   if (fifo < 0)
     return error_set (err, errno, "open exec fifo");
+  close (a->fifo_fd);
+  /* startContainer hooks run before we confirm, so that `start` reports their
+   * failure (spec 1.3: the operation fails and the container stops). */
+  if (c->hooks.len[HOOK_START_CONTAINER]
+      && hooks_run (c, HOOK_START_CONTAINER, creating_state (a, host_pid, "created"), err) < 0)
+    {
+      char msg[4096];
+      int n = snprintf (msg, sizeof msg, "E%s", (*err)->msg);
+      if (write (fifo, msg, n < (int) sizeof msg ? n : (int) sizeof msg - 1) < 0)
+        log_debug ("write exec fifo: %s", strerror (errno));
+      return -1;
+    }
   if (write (fifo, "0", 1) != 1)
     return error_set (err, errno, "write exec fifo");
   close (fifo);
-  close (a->fifo_fd);
-
-  if (c->hooks.len[HOOK_START_CONTAINER]
-      && hooks_run (c, HOOK_START_CONTAINER, creating_state (a, host_pid, "created"), err) < 0)
-    return -1;
 
   execve (path, p->args, env ? env : p->env ? p->env : (char *[]){ NULL });
   return error_set (err, errno, "exec \"%s\"", path);

@@ -200,10 +200,19 @@ lc_start (const struct lc_context *ctx, const char *id, struct error **err)
           goto out;
         }
     }
-  char byte;
-  if (read (fifo, &byte, 1) != 1)
+  /* "0" confirms; "E<message>" is a failed startContainer hook. */
+  char reply[4096];
+  ssize_t got = read (fifo, reply, sizeof reply - 1);
+  if (got <= 0)
     {
       error_set (err, EIO, "container init did not confirm start");
+      goto out;
+    }
+  reply[got] = '\0';
+  if (reply[0] != '0')
+    {
+      unlinkat (o.dirfd, "exec.fifo", 0);
+      error_set (err, 0, "%s", reply[0] == 'E' ? reply + 1 : "container init failed to start");
       goto out;
     }
   unlinkat (o.dirfd, "exec.fifo", 0);
