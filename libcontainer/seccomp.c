@@ -13,6 +13,10 @@
 
 #include "spec/util/cleanup.h"
 
+/* Syscall numbers above the profile's newest are scanned up to this (x86_64 is
+ * near 470 in 2025; numbers without a name in libseccomp's table are skipped). */
+#define SECCOMP_ENOSYS_SCAN_LIMIT 1024
+
 struct seccomp_plan
 {
   scmp_filter_ctx ctx;
@@ -183,6 +187,56 @@ add_rules (scmp_filter_ctx ctx, const struct spec_seccomp_syscall *sc, size_t id
   return 0;
 }
 
+/* The highest native syscall number the profile names (resolvable names only), or
+ * -1 when it names none. */
+static int
+highest_named_syscall (const struct spec_seccomp *s)
+{
+  int max = -1;
+  for (size_t i = 0; i < s->syscalls_len; i++)
+    for (size_t n = 0; n < s->syscalls[i].names_len; n++)
+      {
+        int nr = seccomp_syscall_resolve_name (s->syscalls[i].names[n]);
+        if (nr != __NR_SCMP_ERROR && nr > max)
+          max = nr;
+      }
+  return max;
+}
+
+/* A profile written before a syscall existed denies it with the default errno
+ * (usually EPERM), and glibc then fails instead of falling back (clone3 -> clone,
+ * close_range, openat2, faccessat2). Like runc's ENOSYS stub: every syscall newer
+ * than the newest one the profile names answers ENOSYS, "not implemented", which
+ * callers treat as "use the old way". Only with an errno default action. */
+static int
+add_enosys_for_newer_syscalls (scmp_filter_ctx ctx, const struct spec_seccomp *s,
+                               uint32_t default_action, struct error **err)
+{
+  /* The action is in the high 16 bits, the errno in the low ones. */
+  if ((default_action & 0xffff0000U) != SCMP_ACT_ERRNO (0)
+      || default_action == SCMP_ACT_ERRNO (ENOSYS))
+    return 0;
+  int max = highest_named_syscall (s);
+  if (max < 0)
+    return 0;
+  int added = 0;
+  for (int nr = max + 1; nr < SECCOMP_ENOSYS_SCAN_LIMIT; nr++)
+    {
+      _cleanup_free_ char *name = seccomp_syscall_resolve_num_arch (SCMP_ARCH_NATIVE, nr);
+      if (name == NULL)
+        continue;
+      int r = seccomp_rule_add (ctx, SCMP_ACT_ERRNO (ENOSYS), nr, 0);
+      /* A syscall another arch of the filter lacks is not an error worth failing. */
+      if (r < 0 && r != -EEXIST && r != -EDOM && r != -EOPNOTSUPP)
+        return error_set (err, -r, "seccomp: ENOSYS rule for syscall \"%s\" (%d)", name, nr);
+      if (r == 0)
+        added++;
+    }
+  log_debug ("seccomp: %d syscalls newer than the profile's newest (%d) answer ENOSYS",
+             added, max);
+  return 0;
+}
+
 int
 seccomp_plan_compile (const struct spec_seccomp *s, struct seccomp_plan **out,
                       struct error **err)
@@ -252,6 +306,9 @@ seccomp_plan_compile (const struct spec_seccomp *s, struct seccomp_plan **out,
       if (add_rules (p->ctx, sc, i, action, default_action, err) < 0)
         goto fail;
     }
+
+  if (add_enosys_for_newer_syscalls (p->ctx, s, default_action, err) < 0)
+    goto fail;
 
   if (p->notify && s->listener_path == NULL)
     {

@@ -245,3 +245,79 @@ def test_exe_not_writable_during_exec(capsa, bundle, cid):
     finally:
         os.close(fd)
     capsa.delete(cid, force=True)
+
+
+# ---- seccomp: syscalls newer than the profile answer ENOSYS (runc's stub), so that
+# glibc falls back (clone3 -> clone, close_range -> close loop, openat2, faccessat2).
+
+import sys  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fixtures", "security"))
+import probe as sysprobe  # noqa: E402
+
+# What the runtime's last steps (exec fifo, sync socket; runc's Go runtime) and a
+# static glibc program need; the newest of them is rseq (334).
+_STARTUP = ["openat", "read", "sendmsg", "recvmsg", "getpid", "gettid", "tgkill", "kill",
+            "rt_sigreturn", "sigaltstack", "madvise", "sched_yield", "nanosleep",
+            "clock_nanosleep", "clock_gettime", "epoll_pwait", "epoll_ctl", "pipe2", "clone",
+            "mincore", "sched_getaffinity", "getdents64", "waitid", "wait4", "dup3", "fstatfs",
+            "statfs", "fchdir", "getcwd", "prctl", "capget", "capset", "setresuid",
+            "setresgid", "setgroups", "fchown", "access", "faccessat", "lseek",
+            "execve", "brk", "arch_prctl", "set_tid_address", "set_robust_list", "rseq",
+            "prlimit64", "readlinkat", "readlink", "mprotect", "mmap", "munmap", "uname",
+            "write", "exit_group", "exit", "newfstatat", "fstat", "getrandom", "ioctl",
+            "fcntl", "close", "getppid", "futex", "rt_sigprocmask", "rt_sigaction"]
+
+
+@pytest.fixture(scope="module")
+def probe_bin():
+    return sysprobe.build()
+
+
+def _errno_profile(extra_names=()):
+    return {
+        "defaultAction": "SCMP_ACT_ERRNO",
+        "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+        "syscalls": [{"names": _STARTUP + list(extra_names), "action": "SCMP_ACT_ALLOW"}],
+    }
+
+
+NEW_CALLS = ["clone3", "close_range", "openat2", "faccessat2"]
+
+
+def test_seccomp_newer_syscalls_answer_enosys(runtime, bundle, cid, probe_bin):
+    path = sysprobe.install(bundle, probe_bin)
+    bundle.config["process"]["noNewPrivileges"] = True
+    bundle.config["linux"]["seccomp"] = _errno_profile()
+    bundle.set_args(path, "errno", "getppid", "mkdirat", *NEW_CALLS).write()
+    r = runtime.run(bundle, cid)
+    assert r.rc == 0, r
+    f = r.facts
+    assert f["getppid"] == "0", r                       # allowed
+    assert f["mkdirat"] == "EPERM", r                   # older than rseq, not listed
+    for name in NEW_CALLS:                              # newer than the newest listed
+        assert f[name] == "ENOSYS", (name, r)
+
+
+def test_seccomp_enosys_only_above_newest_listed(runtime, bundle, cid, probe_bin):
+    # Naming futex_waitv (449) makes every call below it "known to the profile":
+    # the unlisted new calls get the default errno again.
+    path = sysprobe.install(bundle, probe_bin)
+    bundle.config["process"]["noNewPrivileges"] = True
+    bundle.config["linux"]["seccomp"] = _errno_profile(["futex_waitv"])
+    bundle.set_args(path, "errno", *NEW_CALLS).write()
+    r = runtime.run(bundle, cid)
+    assert r.rc == 0, r
+    for name in NEW_CALLS:
+        assert r.facts[name] == "EPERM", (name, r)
+
+
+def test_seccomp_allow_default_keeps_new_syscalls(capsa, bundle, cid, probe_bin):
+    path = sysprobe.install(bundle, probe_bin)
+    bundle.config["linux"]["seccomp"] = {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["getppid"], "action": "SCMP_ACT_ERRNO"}]}
+    bundle.set_args(path, "errno", "close_range", "faccessat2").write()
+    r = capsa.run(bundle, cid)
+    assert r.rc == 0, r
+    assert r.facts["close_range"] == "0" and r.facts["faccessat2"] == "0", r
