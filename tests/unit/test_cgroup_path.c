@@ -41,6 +41,13 @@ sd (const char *cgpath)
     free (v_);                   \
   } while (0)
 
+#define CHECK_OWNED_CONTAINS(expr, want) \
+  do {                                   \
+    char *v_ = (expr);                   \
+    CHECK_CONTAINS (v_, want);           \
+    free (v_);                           \
+  } while (0)
+
 int
 main (void)
 {
@@ -77,10 +84,10 @@ main (void)
   CHECK_OWNED (sd ("a-b-c.slice::n"), "/a.slice/a-b.slice/a-b-c.slice/n.scope");
   CHECK_OWNED (sd ("-.slice:p:n"), "/p-n.scope");
   CHECK_OWNED (sd ("system.slice:p:inner.slice"), "/system.slice/inner.slice");
-  CHECK_CONTAINS (sd ("/abs/path"), "expected \"slice:prefix:name\"");
-  CHECK_CONTAINS (sd ("a:b:c:d"), "expected \"slice:prefix:name\"");
-  CHECK_CONTAINS (sd ("bad:p:n"), "invalid systemd slice \"bad\"");
-  CHECK_CONTAINS (sd ("a--b.slice:p:n"), "invalid systemd slice");
+  CHECK_OWNED_CONTAINS (sd ("/abs/path"), "expected \"slice:prefix:name\"");
+  CHECK_OWNED_CONTAINS (sd ("a:b:c:d"), "expected \"slice:prefix:name\"");
+  CHECK_OWNED_CONTAINS (sd ("bad:p:n"), "invalid systemd slice \"bad\"");
+  CHECK_OWNED_CONTAINS (sd ("a--b.slice:p:n"), "invalid systemd slice");
 
   CHECK (cg_list_has ("cpu,cpuacct", "cpuacct"));
   CHECK (cg_list_has ("cpu,cpuacct", "cpu"));
