@@ -97,11 +97,11 @@ check_config (const struct spec_config *c, const struct lc_create_opts *o, struc
 {
   bool has_mnt = false, new_uts = false;
   if (c->process == NULL)
-    return error_set (err, EINVAL, "config.json: process: missing required field");
+    return error_set (err, 0, "config.json: process: missing required field");
   if (c->process->args_len == 0)
-    return error_set (err, EINVAL, "config.json: process.args: must not be empty");
+    return error_set (err, 0, "config.json: process.args: must not be empty");
   if (c->linux_ == NULL)
-    return error_set (err, EINVAL, "config.json: linux: missing (capsa runs Linux containers)");
+    return error_set (err, 0, "config.json: linux: missing (capsa runs Linux containers)");
   for (size_t i = 0; i < c->linux_->namespaces_len; i++)
     {
       const struct spec_namespace *ns = &c->linux_->namespaces[i];
@@ -111,21 +111,24 @@ check_config (const struct spec_config *c, const struct lc_create_opts *o, struc
       if (ns->type == NS_UTS)
         new_uts = true;
     }
-  if (!has_mnt)
-    return error_set (err, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
+  /* Without a mount namespace the container shares the host's (runtime-spec:
+   * inherit); masked and read-only paths would then be applied to the host. */
+  if (!has_mnt && (c->linux_->masked_paths_len || c->linux_->readonly_paths_len))
+    return error_set (err, 0, "config.json: linux.maskedPaths/readonlyPaths: need a mount "
+                                   "namespace (they would change the host's mounts)");
   if ((c->hostname && c->hostname[0]) && !new_uts)
-    return error_set (err, EINVAL,
+    return error_set (err, 0,
                       "config.json: hostname: setting the hostname needs a new uts namespace");
   if ((c->domainname && c->domainname[0]) && !new_uts)
-    return error_set (err, EINVAL,
+    return error_set (err, 0,
                       "config.json: domainname: setting the domainname needs a new uts namespace");
   if (check_sysctl (c, err) < 0)
     return -1;
   if (c->process->terminal && o->detach && o->console_socket == NULL)
-    return error_set (err, EINVAL, "cannot allocate tty if capsa will detach without setting "
+    return error_set (err, 0, "cannot allocate tty if capsa will detach without setting "
                                    "console socket");
   if (!c->process->terminal && o->console_socket)
-    return error_set (err, EINVAL, "--console-socket given but process.terminal is false");
+    return error_set (err, 0, "--console-socket given but process.terminal is false");
   /* Our own fds must not land in the range handed to the container. */
   for (int fd = 3; fd < 3 + o->preserve_fds; fd++)
     if (fcntl (fd, F_GETFD) < 0)

@@ -152,6 +152,7 @@ run_init (struct init_args *a, struct error **err)
   struct sync_msg m;
   struct rootfs_ctx r = { .config = c, .rootfs = (char *) a->rootfs, .rootfs_fd = -1,
                           .no_pivot = a->no_pivot, .userns = a->userns,
+                          .host_mount_ns = a->host_mount_ns,
                           .new_cgroupns = a->new_cgroupns };
   struct security_plan *sec = NULL;
   int slave = -1;

@@ -61,9 +61,11 @@ rootfs_prepare (struct rootfs_ctx *r, struct error **err)
   r->rootfs_fd = -1;
   if (root_propagation (r, &prop, err) < 0)
     return -1;
-  if (mount (NULL, "/", NULL, prop, NULL) < 0)
+  /* Sharing the host's mount namespace (the config asked for it): its "/" is
+   * not ours to change. */
+  if (!r->host_mount_ns && mount (NULL, "/", NULL, prop, NULL) < 0)
     return error_set (err, errno, "set propagation of \"/\"");
-  if ((prop & MS_SHARED) && make_parent_private (r->rootfs, err) < 0)
+  if (!r->host_mount_ns && (prop & MS_SHARED) && make_parent_private (r->rootfs, err) < 0)
     return -1;
   /* The rootfs must be a mount point for pivot_root. */
   if (mount (r->rootfs, r->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
@@ -94,7 +96,13 @@ rootfs_pivot (struct rootfs_ctx *r, struct error **err)
 {
   if (fchdir (r->rootfs_fd) < 0)
     return error_set (err, errno, "chdir to rootfs \"%s\"", r->rootfs);
-  if (r->no_pivot)
+  if (r->host_mount_ns)
+    {
+      /* pivot_root or a move would change the host's root: chroot, like runc. */
+      if (chroot (".") < 0)
+        return error_set (err, errno, "chroot to rootfs \"%s\"", r->rootfs);
+    }
+  else if (r->no_pivot)
     {
       if (mount (".", "/", NULL, MS_MOVE, NULL) < 0)
         return error_set (err, errno, "move rootfs \"%s\" to \"/\"", r->rootfs);

@@ -16,6 +16,7 @@ struct rootfs_ctx
   char *rootfs;          /* absolute host path of root.path (resolved against the bundle) */
   int rootfs_fd;         /* O_PATH|O_DIRECTORY fd of the rootfs mount, set by rootfs_prepare */
   bool no_pivot;
+  bool host_mount_ns;    /* no mount namespace: leave "/" alone, chroot instead of pivot */
   bool userns;           /* a new user namespace is in use (device nodes must be bind mounts) */
   bool new_cgroupns;     /* mount cgroup fs showing the container's cgroup */
   const char *mount_label;   /* linux.mountLabel or NULL */

@@ -229,6 +229,7 @@ spawn_container (struct init_args *a, struct cgroup_manager *cg, struct spawn_re
   bool intermediate = plan.has_paths || (plan.new_flags & CLONE_NEWTIME);
   a->new_cgroupns = (plan.new_flags & CLONE_NEWCGROUP) != 0;
   a->userns = plan.new_user || plan.join_user;
+  a->host_mount_ns = spec_config_namespace (c, NS_MOUNT) == NULL;
 
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
     return error_set (err, errno, "socketpair");

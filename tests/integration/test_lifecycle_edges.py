@@ -1,0 +1,59 @@
+"""Lifecycle edges found while running the OCI conformance suite: a failing
+startContainer hook reported by `start`, and a container that shares every
+namespace of the host (the spec's "inherit" case)."""
+
+import os
+
+import pytest
+
+import capsa_harness as h
+
+
+def test_failing_start_container_hook_fails_start(runtime, bundle, cid):
+    if runtime.name == "runc":
+        pytest.skip("runc 1.1.5 reports startContainer failures only in the container's stderr")
+    bundle.config["hooks"] = {"startContainer": [
+        {"path": "/bin/sh", "args": ["sh", "-c", "echo hook-broke >&2; exit 3"]}]}
+    bundle.set_args("sleep", "30").write()
+    assert runtime.create(bundle, cid).rc == 0
+    r = runtime.start(cid)
+    assert r.rc == 1
+    assert "startContainer hook #0" in r.err and "hook-broke" in r.err
+    runtime.wait_status(cid, "stopped")
+    assert runtime.delete(cid).rc == 0
+    h.ensure_nothing_left(runtime, cid, bundle)
+
+
+def _ns_inode(pid, kind):
+    return os.stat("/proc/%s/ns/%s" % (pid, kind)).st_ino
+
+
+def test_no_namespaces_shares_the_hosts(runtime, bundle, cid):
+    cfg = bundle.config
+    cfg["linux"]["namespaces"] = []
+    cfg["linux"].pop("maskedPaths", None)
+    cfg["linux"].pop("readonlyPaths", None)
+    cfg.pop("hostname", None)
+    # Mounts here land in the host's mount namespace: keep them few.
+    cfg["mounts"] = [m for m in cfg["mounts"] if m["destination"] in ("/proc", "/dev")]
+    bundle.set_args("sleep", "30").write()
+    try:
+        assert runtime.run(bundle, cid, "-d").rc == 0
+        pid = runtime.state(cid)["pid"]
+        for kind in ("pid", "net", "ipc", "uts", "mnt", "cgroup", "user"):
+            assert _ns_inode(pid, kind) == _ns_inode("self", kind), kind
+        # The container still sees its own rootfs (chroot).
+        assert os.readlink("/proc/%d/root" % pid) == bundle.rootfs
+        assert runtime.delete(cid, force=True).rc == 0
+    finally:
+        h.unmount_under(bundle.path)
+
+
+def test_masked_paths_need_a_mount_namespace(capsa, bundle, cid):
+    bundle.config["linux"]["namespaces"] = [
+        n for n in bundle.config["linux"]["namespaces"] if n["type"] != "mount"]
+    bundle.set_args("true").write()
+    r = capsa.create(bundle, cid)
+    assert r.rc == 1
+    assert "need a mount namespace" in r.err
+    h.ensure_nothing_left(capsa, cid, bundle)
