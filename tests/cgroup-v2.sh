@@ -1,0 +1,56 @@
+#!/bin/bash
+# The cgroup tests (tests/integration/test_cgroups.py) on pure cgroup v2, in the
+# ../shared/tools/v2vm guest: once with the cgroupfs driver, once with systemd as
+# PID 1 and --systemd-cgroup.  The guest CPU is emulated, so only this file runs
+# there.  Skips, with the reason, when v2vm is absent.
+#
+#   sudo tests/cgroup-v2.sh            (after a build in $BUILD_DIR, default build/)
+#
+# JUnit results: $BUILD_DIR/test-logs/cgroup-v2-{plain,systemd}.xml.  Exit status
+# non-zero when a test failed or the guest could not run them.
+# Environment: BUILD_DIR, V2VM (path of v2vm), CGROUP_V2_MODES ("plain systemd").
+set -uo pipefail
+
+cd "$(dirname "$0")/.." || exit 1
+REPO=$PWD
+BUILD_DIR=${BUILD_DIR:-$REPO/build}
+V2VM=${V2VM:-$REPO/../shared/tools/v2vm}
+MODES=${CGROUP_V2_MODES:-plain systemd}
+LOGS=$BUILD_DIR/test-logs
+
+if [ ! -x "$V2VM" ]; then
+  echo "SKIP cgroup v2 guest tests: no v2vm at $V2VM (see ../shared/tools/README.md)"
+  exit 0
+fi
+if [ ! -x "$BUILD_DIR/capsa" ] || [ ! -x "$BUILD_DIR/capsa-test-helper" ]; then
+  echo "cgroup-v2.sh: build capsa and capsa-test-helper in $BUILD_DIR first" >&2
+  exit 1
+fi
+mkdir -p "$LOGS"
+# Build the test rootfs on the host (fast); the guest copies it to its own tmpfs:
+# bundles and state dirs need a local filesystem (no fifos on the 9p share).
+ROOTFS=$(CAPSA_BUILD_DIR=$BUILD_DIR /usr/bin/python3 -c \
+  "import sys; sys.path.insert(0, 'tests/integration'); import capsa_harness as h; print(h.build_rootfs())") \
+  || exit 1
+GUEST_BASE=/tmp/capsa-tests
+
+status=0
+for mode in $MODES; do
+  opts=(--share "$REPO" --timeout 900)
+  envs=(CAPSA_BUILD_DIR="$BUILD_DIR" CAPSA_TEST_TIMEOUT=120 CAPSA_TEST_BASE="$GUEST_BASE")
+  if [ "$mode" = systemd ]; then
+    opts+=(--systemd)
+    envs+=(CAPSA_TEST_SYSTEMD=1)
+  fi
+  xml=$LOGS/cgroup-v2-$mode.xml
+  rm -f "$xml"
+  echo "== cgroup v2 guest ($mode): tests/integration/test_cgroups.py"
+  "$V2VM" "${opts[@]}" -- env "${envs[@]}" /bin/sh -c \
+    "mkdir -p $GUEST_BASE && cp -a '$ROOTFS' $GUEST_BASE/ && cd '$REPO/tests/integration' && exec /usr/bin/python3 -m pytest -q -rs -p no:cacheprovider --junitxml='$xml' test_cgroups.py"
+  rc=$?
+  if [ $rc -ne 0 ]; then
+    echo "cgroup v2 guest ($mode): exit status $rc"
+    status=1
+  fi
+done
+exit $status
