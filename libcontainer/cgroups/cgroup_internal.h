@@ -91,4 +91,11 @@ int cg_apply_resources (struct cgroup_manager *m, const struct spec_resources *r
 
 void cg_sleep_ms (unsigned ms);
 
+/* systemd.c: the transient scope (sd-bus). start creates it with pid as its first
+ * process and m->res as unit properties, and waits until pid is in it. */
+int cg_systemd_start (struct cgroup_manager *m, pid_t pid, struct error **err);
+int cg_systemd_set_properties (struct cgroup_manager *m, const struct spec_resources *res,
+                               struct error **err);
+int cg_systemd_stop (struct cgroup_manager *m, struct error **err);
+
 #endif

@@ -157,9 +157,6 @@ cgroup_manager_new (const struct spec_config *c, const char *id, bool systemd,
           error_set (err, 0, "systemd cgroup driver: systemd is not running (no /run/systemd/system)");
           goto fail;
         }
-      /* No transient unit is registered yet: the scope's directory is managed
-       * like a cgroupfs path, where systemd would have put it. */
-      log_warn ("systemd cgroup driver: managing %s directly (no transient unit)", sd_path);
     }
 
   if (cg_list_mounts (m->layout, &mounts, &nmounts, err) < 0)
@@ -363,6 +360,15 @@ wants_hugetlb (const struct spec_resources *r)
 int
 cgroup_create (struct cgroup_manager *m, struct error **err)
 {
+  if (m->systemd)
+    {
+      /* systemd creates the scope's directories when the init joins it
+       * (cgroup_enter); a leftover scope in use is refused. */
+      struct cg_hier *p = cg_primary (m);
+      if (p && dir_exists (p->dir) && check_reusable (m, p, err) < 0)
+        return -1;
+      return 0;
+    }
   bool *made = calloc (m->n ? m->n : 1, sizeof *made);
   if (made == NULL)
     return error_set (err, ENOMEM, "cgroup create");
@@ -425,6 +431,16 @@ cgroup_clone_into_fd (struct cgroup_manager *m)
 int
 cgroup_enter (struct cgroup_manager *m, pid_t pid, struct error **err)
 {
+  struct cg_hier *primary = cg_primary (m);
+  if (m->systemd && primary && !dir_exists (primary->dir))
+    {
+      /* First process: the scope is born with it; then the cgroupfs writes for
+       * what systemd has no property for (and the device rules). */
+      static const struct spec_resources none;
+      if (cg_systemd_start (m, pid, err) < 0)
+        return -1;
+      return cg_apply_resources (m, m->res ? m->res : &none, true, err);
+    }
   for (size_t i = 0; i < m->n; i++)
     {
       struct cg_hier *h = &m->h[i];
@@ -452,6 +468,8 @@ cgroup_update (struct cgroup_manager *m, const struct spec_resources *r, struct 
 {
   if (r == NULL)
     return 0;
+  if (m->systemd && cg_systemd_set_properties (m, r, err) < 0)
+    return -1;
   return cg_apply_resources (m, r, r->devices_len > 0, err);
 }
 
@@ -481,6 +499,15 @@ cgroup_destroy (struct cgroup_manager *m, struct error **err)
     {
       close (m->leaf_fd);
       m->leaf_fd = -1;
+    }
+  if (m->systemd)
+    {
+      struct error *e = NULL;
+      if (cg_systemd_stop (m, &e) < 0)
+        {
+          log_warn ("%s", e->msg);
+          error_free (&e);
+        }
     }
   for (size_t i = 0; i < m->n; i++)
     {

@@ -1,0 +1,353 @@
+/* The systemd cgroup driver: the container's cgroup is a transient scope that
+ * systemd creates (StartTransientUnit over sd-bus) with the container's init as
+ * its first process, Delegate=yes so the subtree is ours, and the resources as
+ * unit properties (so systemd keeps them across daemon-reloads). The same values
+ * are then also written to the cgroup files, like runc and crun do, for what
+ * systemd has no property for; device rules stay our eBPF program / v1 files. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cgroup_internal.h"
+#include "convert.h"
+#include "spec/util/cleanup.h"
+
+#ifdef HAVE_LIBSYSTEMD
+#include <systemd/sd-bus.h>
+
+#define SCOPE_WAIT_MS 10000
+
+/* "a/b/x.scope" -> unit "x.scope", slice "b" ("-.slice" at the root). */
+static int
+unit_names (struct cgroup_manager *m, char **unit, char **slice, struct error **err)
+{
+  const char *last = strrchr (m->path, '/');
+  if (last == NULL || last[1] == '\0')
+    return error_set (err, EINVAL, "systemd cgroup driver: no unit in \"%s\"", m->path);
+  size_t l = strlen (last + 1);
+  if (l < 7 || strcmp (last + 1 + l - 6, ".scope") != 0)
+    return error_set (err, ENOTSUP,
+                      "systemd cgroup driver: \"%s\" is not a scope (a .slice as the "
+                      "container's own unit is not supported)", m->path);
+  *unit = strdup (last + 1);
+  if (last == m->path)
+    *slice = strdup ("-.slice");
+  else
+    {
+      const char *prev = last - 1;
+      while (prev > m->path && *prev != '/')
+        prev--;
+      *slice = strndup (prev + 1, (size_t) (last - prev - 1));
+    }
+  if (*unit == NULL || *slice == NULL)
+    return error_set (err, ENOMEM, "systemd unit name");
+  return 0;
+}
+
+static int
+bus_fail (struct error **err, int r, const sd_bus_error *e, const char *what, const char *unit)
+{
+  if (e && sd_bus_error_is_set (e))
+    return error_set (err, -r, "systemd: %s %s: %s", what, unit, e->message ? e->message : e->name);
+  return error_set (err, -r, "systemd: %s %s", what, unit);
+}
+
+static int
+open_bus (sd_bus **bus, struct error **err)
+{
+  int r = sd_bus_open_system (bus);
+  if (r < 0)
+    return error_set (err, -r, "systemd cgroup driver: connect to the system bus");
+  return 0;
+}
+
+/* "0-2,5" -> a little-endian CPU bitmask as systemd's AllowedCPUs takes it. */
+static int
+cpu_mask (const char *list, uint8_t **out, size_t *n)
+{
+  _cleanup_free_ char *copy = strdup (list);
+  *out = NULL;
+  *n = 0;
+  if (copy == NULL)
+    return -1;
+  for (char *save = NULL, *t = strtok_r (copy, ",", &save); t; t = strtok_r (NULL, ",", &save))
+    {
+      char *dash = strchr (t, '-');
+      unsigned long lo = strtoul (t, NULL, 10), hi = dash ? strtoul (dash + 1, NULL, 10) : lo;
+      if (hi < lo || hi > 65535)
+        return -1;
+      if (hi / 8 + 1 > *n)
+        {
+          uint8_t *g = realloc (*out, hi / 8 + 1);
+          if (g == NULL)
+            return -1;
+          memset (g + *n, 0, hi / 8 + 1 - *n);
+          *out = g;
+          *n = hi / 8 + 1;
+        }
+      for (unsigned long i = lo; i <= hi; i++)
+        (*out)[i / 8] |= (uint8_t) (1u << (i % 8));
+    }
+  return 0;
+}
+
+#define TRY(x)                                                                    \
+  do                                                                              \
+    {                                                                             \
+      int r_ = (x);                                                               \
+      if (r_ < 0)                                                                 \
+        return r_;                                                                \
+    }                                                                             \
+  while (0)
+
+static int
+append_mask (sd_bus_message *msg, const char *name, const char *list)
+{
+  _cleanup_free_ uint8_t *mask = NULL;
+  size_t n = 0;
+  if (cpu_mask (list, &mask, &n) < 0)
+    return -EINVAL;
+  TRY (sd_bus_message_open_container (msg, 'r', "sv"));
+  TRY (sd_bus_message_append (msg, "s", name));
+  TRY (sd_bus_message_open_container (msg, 'v', "ay"));
+  TRY (sd_bus_message_append_array (msg, 'y', mask, n));
+  TRY (sd_bus_message_close_container (msg));
+  return sd_bus_message_close_container (msg);
+}
+
+static uint64_t
+limit_value (int64_t v)
+{
+  return v < 0 ? UINT64_MAX : (uint64_t) v; /* -1: "infinity" */
+}
+
+/* linux.resources as unit properties (v2 semantics, systemd's names). */
+static int
+append_resources (sd_bus_message *msg, const struct spec_resources *r, bool v2)
+{
+  if (r == NULL)
+    return 0;
+  const struct spec_memory *mem = r->memory;
+  if (mem && mem->has_limit)
+    TRY (sd_bus_message_append (msg, "(sv)", v2 ? "MemoryMax" : "MemoryLimit", "t",
+                                limit_value (mem->limit)));
+  if (mem && mem->has_reservation && v2)
+    TRY (sd_bus_message_append (msg, "(sv)", "MemoryLow", "t", limit_value (mem->reservation)));
+  if (mem && mem->has_swap && v2)
+    {
+      int64_t swap;
+      const char *why;
+      if (cg_swap_to_v2 (mem->swap, mem->has_swap, mem->limit, mem->has_limit, &swap, &why) == 0
+          && swap != 0)
+        TRY (sd_bus_message_append (msg, "(sv)", "MemorySwapMax", "t", limit_value (swap)));
+    }
+  if (r->has_pids)
+    TRY (sd_bus_message_append (msg, "(sv)", "TasksMax", "t",
+                                r->pids_limit <= 0 ? UINT64_MAX : (uint64_t) r->pids_limit));
+  const struct spec_cpu *cpu = r->cpu;
+  if (cpu && cpu->has_shares && cpu->shares)
+    {
+      if (v2)
+        TRY (sd_bus_message_append (msg, "(sv)", "CPUWeight", "t", cg_shares_to_weight (cpu->shares)));
+      else
+        TRY (sd_bus_message_append (msg, "(sv)", "CPUShares", "t", cpu->shares));
+    }
+  if (cpu && cpu->has_period && cpu->period)
+    TRY (sd_bus_message_append (msg, "(sv)", "CPUQuotaPeriodUSec", "t", cpu->period));
+  if (cpu && cpu->has_quota)
+    {
+      uint64_t period = cpu->has_period && cpu->period ? cpu->period : 100000;
+      uint64_t per_sec = UINT64_MAX;
+      if (cpu->quota > 0)
+        {
+          /* systemd keeps CPU quota in 10 ms steps per second: round up like runc */
+          per_sec = (uint64_t) cpu->quota * 1000000 / period;
+          if (per_sec % 10000)
+            per_sec = (per_sec / 10000 + 1) * 10000;
+        }
+      TRY (sd_bus_message_append (msg, "(sv)", "CPUQuotaPerSecUSec", "t", per_sec));
+    }
+  if (cpu && cpu->cpus && *cpu->cpus)
+    TRY (append_mask (msg, "AllowedCPUs", cpu->cpus));
+  if (cpu && cpu->mems && *cpu->mems)
+    TRY (append_mask (msg, "AllowedMemoryNodes", cpu->mems));
+  if (r->block_io && r->block_io->has_weight && r->block_io->weight && v2)
+    TRY (sd_bus_message_append (msg, "(sv)", "IOWeight", "t",
+                                cg_blkio_to_io_weight (r->block_io->weight)));
+  return 0;
+}
+
+static bool
+pid_in_scope (pid_t pid, const char *rel)
+{
+  char path[64];
+  _cleanup_free_ char *data = NULL;
+  snprintf (path, sizeof path, "/proc/%d", (int) pid);
+  if (cg_read (path, "cgroup", &data, NULL) < 0)
+    return false;
+  size_t l = strlen (rel);
+  for (char *p = data; (p = strstr (p, rel)); p += l)
+    if (p > data && p[-1] == ':' && (p[l] == '\n' || p[l] == '\0'))
+      return true;
+  return false;
+}
+
+int
+cg_systemd_start (struct cgroup_manager *m, pid_t pid, struct error **err)
+{
+  _cleanup_free_ char *unit = NULL, *slice = NULL, *desc = NULL;
+  sd_bus *bus = NULL;
+  sd_bus_message *msg = NULL, *reply = NULL;
+  sd_bus_error e = SD_BUS_ERROR_NULL;
+  int ret = -1, r;
+
+  if (unit_names (m, &unit, &slice, err) < 0 || open_bus (&bus, err) < 0)
+    return -1;
+  if (asprintf (&desc, "capsa container %s", m->id) < 0)
+    desc = NULL;
+  r = sd_bus_message_new_method_call (bus, &msg, "org.freedesktop.systemd1",
+                                      "/org/freedesktop/systemd1",
+                                      "org.freedesktop.systemd1.Manager", "StartTransientUnit");
+  if (r >= 0)
+    r = sd_bus_message_append (msg, "ss", unit, "fail");
+  if (r >= 0)
+    r = sd_bus_message_open_container (msg, 'a', "(sv)");
+  if (r >= 0)
+    r = sd_bus_message_append (msg, "(sv)(sv)(sv)(sv)", "Description", "s",
+                               desc ? desc : "capsa container", "Slice", "s", slice, "Delegate",
+                               "b", 1, "DefaultDependencies", "b", 0);
+  if (r >= 0)
+    r = sd_bus_message_append (msg, "(sv)", "PIDs", "au", 1, (uint32_t) pid);
+  if (r >= 0)
+    r = append_resources (msg, m->res, m->layout == CGROUP_LAYOUT_V2);
+  if (r >= 0)
+    r = sd_bus_message_close_container (msg);
+  if (r >= 0)
+    r = sd_bus_message_append (msg, "a(sa(sv))", 0);
+  if (r < 0)
+    {
+      bus_fail (err, r, NULL, "build StartTransientUnit for", unit);
+      goto out;
+    }
+  r = sd_bus_call (bus, msg, 0, &e, &reply);
+  if (r < 0)
+    {
+      bus_fail (err, r, &e, "start transient unit", unit);
+      goto out;
+    }
+  /* The job runs asynchronously: the scope exists once the pid moved into it. */
+  struct cg_hier *p = cg_primary (m);
+  for (unsigned waited = 0;; waited++)
+    {
+      if (p == NULL || pid_in_scope (pid, p->rel))
+        break;
+      if (waited >= SCOPE_WAIT_MS)
+        {
+          error_set (err, ETIMEDOUT, "systemd: unit %s did not take pid %d", unit, (int) pid);
+          goto out;
+        }
+      cg_sleep_ms (1);
+    }
+  ret = 0;
+out:
+  sd_bus_error_free (&e);
+  sd_bus_message_unref (msg);
+  sd_bus_message_unref (reply);
+  sd_bus_flush_close_unref (bus);
+  return ret;
+}
+
+int
+cg_systemd_set_properties (struct cgroup_manager *m, const struct spec_resources *res,
+                           struct error **err)
+{
+  _cleanup_free_ char *unit = NULL, *slice = NULL;
+  sd_bus *bus = NULL;
+  sd_bus_message *msg = NULL;
+  sd_bus_error e = SD_BUS_ERROR_NULL;
+  int r;
+
+  if (unit_names (m, &unit, &slice, err) < 0 || open_bus (&bus, err) < 0)
+    return -1;
+  r = sd_bus_message_new_method_call (bus, &msg, "org.freedesktop.systemd1",
+                                      "/org/freedesktop/systemd1",
+                                      "org.freedesktop.systemd1.Manager", "SetUnitProperties");
+  if (r >= 0)
+    r = sd_bus_message_append (msg, "sb", unit, 1); /* runtime: not persisted */
+  if (r >= 0)
+    r = sd_bus_message_open_container (msg, 'a', "(sv)");
+  if (r >= 0)
+    r = append_resources (msg, res, m->layout == CGROUP_LAYOUT_V2);
+  if (r >= 0)
+    r = sd_bus_message_close_container (msg);
+  if (r >= 0)
+    r = sd_bus_call (bus, msg, 0, &e, NULL);
+  int ret = r < 0 ? bus_fail (err, r, &e, "set properties of", unit) : 0;
+  sd_bus_error_free (&e);
+  sd_bus_message_unref (msg);
+  sd_bus_flush_close_unref (bus);
+  return ret;
+}
+
+int
+cg_systemd_stop (struct cgroup_manager *m, struct error **err)
+{
+  _cleanup_free_ char *unit = NULL, *slice = NULL;
+  sd_bus *bus = NULL;
+  sd_bus_error e = SD_BUS_ERROR_NULL;
+  int ret = 0;
+
+  if (unit_names (m, &unit, &slice, err) < 0 || open_bus (&bus, err) < 0)
+    return -1;
+  int r = sd_bus_call_method (bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                              "org.freedesktop.systemd1.Manager", "StopUnit", &e, NULL, "ss",
+                              unit, "replace");
+  /* Already gone (the scope stops by itself once empty): fine. */
+  if (r < 0 && !sd_bus_error_has_name (&e, "org.freedesktop.systemd1.NoSuchUnit"))
+    ret = bus_fail (err, r, &e, "stop unit", unit);
+  sd_bus_error_free (&e);
+  /* A scope that failed stays listed as failed; forget it. */
+  sd_bus_call_method (bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                      "org.freedesktop.systemd1.Manager", "ResetFailedUnit", &e, NULL, "s", unit);
+  sd_bus_error_free (&e);
+  sd_bus_flush_close_unref (bus);
+  return ret;
+}
+
+#else /* !HAVE_LIBSYSTEMD */
+
+static int
+no_systemd (struct error **err)
+{
+  return error_set (err, ENOTSUP, "systemd cgroup driver: capsa was built without libsystemd");
+}
+
+int
+cg_systemd_start (struct cgroup_manager *m, pid_t pid, struct error **err)
+{
+  (void) m;
+  (void) pid;
+  return no_systemd (err);
+}
+
+int
+cg_systemd_set_properties (struct cgroup_manager *m, const struct spec_resources *res,
+                           struct error **err)
+{
+  (void) m;
+  (void) res;
+  return no_systemd (err);
+}
+
+int
+cg_systemd_stop (struct cgroup_manager *m, struct error **err)
+{
+  (void) m;
+  return no_systemd (err);
+}
+
+#endif
