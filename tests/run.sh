@@ -11,7 +11,9 @@
 # exit status is non-zero when anything failed, including a build, or when no
 # integration test ran at all.
 #
-# Environment: BUILD_DIR, SANITIZE_DIR, JOBS, CAPSA_TEST_SANITIZE=0|1,
+#  6. engine e2e tests: Docker, podman, containerd with capsa and runc (tests/e2e)
+#
+# Environment: BUILD_DIR, SANITIZE_DIR, JOBS, CAPSA_TEST_SANITIZE=0|1, CAPSA_TEST_E2E=0|1,
 # PYTEST_ARGS (extra pytest arguments, e.g. "-k smoke"), RUNC_BIN (also run the
 # runtime-parametrised integration tests under runc).
 set -uo pipefail
@@ -148,6 +150,25 @@ integration_tests () {
   count integration $((total - nfail - nskip)) "$nfail" "$nskip"
 }
 
+# Docker, podman and containerd with capsa (and runc) as their runtime.
+e2e_tests () {
+  local xml=$LOGS/e2e.xml
+  rm -f "$xml"
+  E2E_JUNIT=$xml CAPSA_BIN=$BUILD_DIR/capsa "$REPO/tests/e2e/run.sh" >"$LOGS/e2e.log" 2>&1
+  local rc=$?
+  tail -n 12 "$LOGS/e2e.log" | sed 's/^/   /'
+  if [ ! -f "$xml" ]; then
+    count e2e 0 1 0
+    return
+  fi
+  local total nfail nskip
+  read -r total nfail nskip < <(junit_counts "$xml")
+  if [ "$rc" -ne 0 ] && [ "$nfail" -eq 0 ]; then
+    nfail=1
+  fi
+  count e2e $((total - nfail - nskip)) "$nfail" "$nskip"
+}
+
 if [ "$(id -u)" -ne 0 ]; then
   echo "tests/run.sh needs root (containers, cgroups, mounts): sudo tests/run.sh" >&2
   exit 1
@@ -178,6 +199,11 @@ if [ "$SANITIZE" = 1 ]; then
   else
     count "sanitize build" 0 1 0
   fi
+fi
+
+if [ "${CAPSA_TEST_E2E:-1}" = 1 ] && [ -x "$BUILD_DIR/capsa" ]; then
+  note "engine e2e tests (tests/e2e/run.sh; CAPSA_TEST_E2E=0 skips)"
+  e2e_tests
 fi
 
 note "done in $(( $(date +%s) - start ))s"
