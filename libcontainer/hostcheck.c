@@ -576,7 +576,7 @@ probe_lsm (struct report_builder *b)
          "%s", strcmp (enforce, "1") == 0 ? "enforcing" : "permissive");
   else
     add (b, "lsm.selinux", HOST_INFO, false,
-         "SELinux is off: process.selinuxLabel is ignored (capsa refuses a label it cannot apply)",
+         "SELinux is off: process.selinuxLabel and linux.mountLabel cannot be applied (capsa refuses a config that sets a label)",
          NULL, "off");
   if (aa && aa[0] == 'Y')
     add (b, "lsm.apparmor", HOST_OK, false, "process.apparmorProfile confines containers", NULL, "enabled");
