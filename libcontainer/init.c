@@ -29,15 +29,14 @@
 #define KEYCTL_JOIN_SESSION_KEYRING 1
 #define KEYCTL_SETPERM 5
 
+/* Handlers do not survive execve and the init is cloned before `run` installs its
+ * forwarding handlers; the blocked mask does survive, so clear it. */
 static void
 reset_signals (void)
 {
   sigset_t all;
   sigemptyset (&all);
   sigprocmask (SIG_SETMASK, &all, NULL);
-  for (int s = 1; s < NSIG; s++)
-    if (s != SIGKILL && s != SIGSTOP)
-      signal (s, SIG_DFL);
 }
 
 /* A fresh session keyring so the container does not share the host's keys. */
