@@ -566,6 +566,8 @@ def main():
     ap.add_argument("--tp-rounds", type=int, default=3)
     ap.add_argument("--gap", type=float, default=0.06)
     ap.add_argument("--runtimes", default="capsa,crun,runc")
+    ap.add_argument("--also", action="append", default=[],
+                    help="NAME=BINARY: one more runc-compatible binary to time (e.g. a static capsa)")
     ap.add_argument("--skip", default="", help="comma list: run,gap,shim,running,list,tp,mem,callgrind")
     args = ap.parse_args()
     args.load_start = open("/proc/loadavg").read().split()[0:3]
@@ -578,8 +580,11 @@ def main():
     sleeper = write_bundle(os.path.join(work, "bundle-sleep"), args.rootfs, base, ["/bin/sleep", "100000"])
 
     bins = {"capsa": args.capsa, "crun": "crun", "runc": "runc"}
+    for a in args.also:
+        k, v = a.split("=", 1)
+        bins[k] = v
     rts = []
-    for name in args.runtimes.split(","):
+    for name in args.runtimes.split(",") + [a.split("=", 1)[0] for a in args.also]:
         b = bins[name]
         rt = Runtime(name, b if os.path.isabs(b) else (shutil.which(b) or b),
                      f"/run/capsa-bench/{name}")

@@ -3,6 +3,7 @@
 #
 #   sudo tests/bench/bench.sh [--quick] [--iterations N] [--bind-hugetlb-v1 | --hide-unified]
 #                             [--capsa PATH] [--out DIR] [--skip LIST] [--runtimes LIST]
+#                             [--also NAME=BINARY ...]
 #
 # Without --capsa, capsa is built in Release mode in $BUILD_DIR (default build-bench/).
 # --bind-hugetlb-v1 mounts the hugetlb controller as a v1 hierarchy on a hybrid host (crun
@@ -38,6 +39,7 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift ;;
     --skip) skip=$2; shift ;;
     --runtimes) runtimes=$2; shift ;;
+    --also) extra+=(--also "$2"); shift ;;
     -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
   esac
