@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "mounts_internal.h"
+#include "selinux.h"
 #include "util/fs.h"
 #include "util/mount_api.h"
 #include "spec/util/cleanup.h"
@@ -295,8 +296,9 @@ mount_entry (struct rootfs_ctx *r, const struct spec_mount *m, struct error **er
     }
 
   const char *src = m->source ? m->source : type;
-  bool labelled = type_is (type, "tmpfs") || type_is (type, "devpts") || type_is (type, "mqueue")
-                  || type_is (type, "ramfs");
+  /* mqueue rejects context= (its superblock is the ipc namespace's, already
+   * labelled): it gets a file label after mounting, as in runc. */
+  bool labelled = type_is (type, "tmpfs") || type_is (type, "devpts") || type_is (type, "ramfs");
   if (labelled && mount_label_data (o.data, r->mount_label, &data) < 0)
     {
       error_set (err, ENOMEM, "mount \"%s\" on \"%s\"", src, dest);
@@ -333,6 +335,11 @@ mount_entry (struct rootfs_ctx *r, const struct spec_mount *m, struct error **er
 
   mfd = fs_open_in_root (r->rootfs_fd, dest, O_PATH, 0, err);
   if (mfd < 0)
+    {
+      error_wrap (err, "mount \"%s\" on \"%s\"", src, dest);
+      goto out;
+    }
+  if (type_is (type, "mqueue") && selinux_label_fd (mfd, r->mount_label, err) < 0)
     {
       error_wrap (err, "mount \"%s\" on \"%s\"", src, dest);
       goto out;

@@ -321,3 +321,56 @@ def test_seccomp_allow_default_keeps_new_syscalls(capsa, bundle, cid, probe_bin)
     r = capsa.run(bundle, cid)
     assert r.rc == 0, r
     assert r.facts["close_range"] == "0" and r.facts["faccessat2"] == "0", r
+
+
+# ---- personality, scheduler, ioPriority, execCPUAffinity, memoryPolicy: each one
+# observed from inside the container.
+
+def _sh(bundle, script):
+    bundle.set_args("/bin/sh", "-c", script).write()
+
+
+def test_personality_linux32(runtime, bundle, cid):
+    bundle.config["linux"]["personality"] = {"domain": "LINUX32"}
+    _sh(bundle, "uname -m")
+    r = runtime.run(bundle, cid)
+    assert r.rc == 0, r
+    assert r.out.strip() in ("i686", "i386"), r
+
+
+def test_scheduler_batch_nice(capsa, bundle, cid):
+    bundle.config["process"]["scheduler"] = {"policy": "SCHED_BATCH", "nice": 7}
+    _sh(bundle, "cat /proc/self/stat")
+    r = capsa.run(bundle, cid)
+    assert r.rc == 0, r
+    fields = r.out.rsplit(")", 1)[1].split()      # after "(comm)": field 3 is index 0
+    assert fields[19 - 3] == "7", r                 # nice
+    assert fields[41 - 3] == "3", r                 # policy: SCHED_BATCH
+
+
+def test_io_priority(capsa, bundle, cid):
+    bundle.config["process"]["ioPriority"] = {"class": "IOPRIO_CLASS_BE", "priority": 6}
+    _sh(bundle, "ionice")
+    r = capsa.run(bundle, cid)
+    assert r.rc == 0, r
+    assert r.out.strip() == "best-effort: prio 6", r
+
+
+def test_exec_cpu_affinity_final(capsa, bundle, cid):
+    if os.cpu_count() < 2:
+        pytest.skip("needs 2 CPUs to see an affinity change")
+    bundle.config["process"]["execCPUAffinity"] = {"initial": "0-1", "final": "1"}
+    _sh(bundle, "grep Cpus_allowed_list /proc/self/status")
+    r = capsa.run(bundle, cid)
+    assert r.rc == 0, r
+    assert r.out.split() == ["Cpus_allowed_list:", "1"], r
+
+
+def test_memory_policy_bind(capsa, bundle, cid):
+    if not os.path.exists("/proc/self/numa_maps"):
+        pytest.skip("kernel without NUMA: no /proc/self/numa_maps to observe the policy")
+    bundle.config["linux"]["memoryPolicy"] = {"mode": "MPOL_BIND", "nodes": "0"}
+    _sh(bundle, "cat /proc/self/numa_maps")
+    r = capsa.run(bundle, cid)
+    assert r.rc == 0, r
+    assert "bind:0" in r.out, r
