@@ -155,8 +155,17 @@ cgroup_kill_all (struct cgroup_manager *m, int signo, struct error **err)
       struct cg_hier *u = cg_unified (m);
       if (u && cg_file_exists (u->dir, "cgroup.kill"))
         {
-          if (cg_write (u->dir, "cgroup.kill", "1", err) < 0)
-            return -1;
+          struct error *ke = NULL;
+          if (cg_write (u->dir, "cgroup.kill", "1", &ke) < 0)
+            {
+              bool gone = ke->errnum == ENOENT; /* emptied and removed meanwhile */
+              if (!gone && err && *err == NULL)
+                *err = ke;
+              else
+                error_free (&ke);
+              if (!gone)
+                return -1;
+            }
           fz = NULL; /* cgroup.kill kills frozen tasks too */
           goto wait_empty;
         }

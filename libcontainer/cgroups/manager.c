@@ -439,6 +439,11 @@ cgroup_enter (struct cgroup_manager *m, pid_t pid, struct error **err)
       static const struct spec_resources none;
       if (cg_systemd_start (m, pid, err) < 0)
         return -1;
+      /* systemd delegates only the controllers it knows (no hugetlb, rdma,
+       * misc): enable the rest on the way down, as for a cgroupfs path. */
+      struct cg_hier *u = m->layout == CGROUP_LAYOUT_V2 ? cg_unified (m) : NULL;
+      if (u && mkdir_v2 (u, NULL, true, err) < 0)
+        return -1;
       return cg_apply_resources (m, m->res ? m->res : &none, true, err);
     }
   for (size_t i = 0; i < m->n; i++)
@@ -481,12 +486,21 @@ cgroup_pids (struct cgroup_manager *m, pid_t **pids, size_t *n, struct error **e
   *n = 0;
   if (h == NULL)
     return error_set (err, 0, "cgroup \"%s\": no hierarchy to list processes", m->path);
-  if (cg_read_procs (h->dir, true, pids, n, err) < 0)
+  struct error *e = NULL;
+  if (cg_read_procs (h->dir, true, pids, n, &e) < 0)
     {
+      /* Removed meanwhile (systemd stops an empty scope): no processes. */
+      bool gone = !dir_exists (h->dir);
+      if (gone)
+        error_free (&e);
+      else if (err && *err == NULL)
+        *err = e;
+      else
+        error_free (&e);
       free (*pids);
       *pids = NULL;
       *n = 0;
-      return -1;
+      return gone ? 0 : -1;
     }
   return 0;
 }
