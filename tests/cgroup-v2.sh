@@ -8,7 +8,8 @@
 #
 # JUnit results: $BUILD_DIR/test-logs/cgroup-v2-{plain,systemd}.xml.  Exit status
 # non-zero when a test failed or the guest could not run them.
-# Environment: BUILD_DIR, V2VM (path of v2vm), CGROUP_V2_MODES ("plain systemd").
+# Environment: BUILD_DIR, V2VM (path of v2vm), CGROUP_V2_MODES ("plain systemd"),
+# CGROUP_V2_PYTEST_ARGS (e.g. "-k pause").
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
@@ -46,7 +47,7 @@ for mode in $MODES; do
   rm -f "$xml"
   echo "== cgroup v2 guest ($mode): tests/integration/test_cgroups.py"
   "$V2VM" "${opts[@]}" -- env "${envs[@]}" /bin/sh -c \
-    "mkdir -p $GUEST_BASE && cp -a '$ROOTFS' $GUEST_BASE/ && cd '$REPO/tests/integration' && exec /usr/bin/python3 -m pytest -q -rs -p no:cacheprovider --junitxml='$xml' test_cgroups.py"
+    "mkdir -p $GUEST_BASE && cp -a '$ROOTFS' $GUEST_BASE/ && cd '$REPO/tests/integration' && exec /usr/bin/python3 -m pytest -q -rs -p no:cacheprovider --junitxml='$xml' test_cgroups.py ${CGROUP_V2_PYTEST_ARGS:-}"
   rc=$?
   if [ $rc -ne 0 ]; then
     echo "cgroup v2 guest ($mode): exit status $rc"

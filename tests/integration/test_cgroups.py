@@ -447,3 +447,45 @@ def test_delete_leaves_no_cgroup(cgrt, bundle, cid):
     assert r.rc == 0, r
     assert h.cgroup_dirs_named(os.path.basename(cg_path(cid))) == []
     h.ensure_nothing_left(cgrt, cid, bundle)
+
+
+def test_systemd_scope_properties(cgrt, bundle, cid):
+    """The scope is a real systemd unit carrying the resources as properties."""
+    if not SYSTEMD:
+        pytest.skip("systemd driver not in use (CAPSA_TEST_SYSTEMD=1 under systemd)")
+    cg_config(bundle, cid, {"memory": {"limit": 64 << 20}, "pids": {"limit": 20},
+                            "cpu": {"quota": 50000, "period": 100000}}, ("sleep", "100"))
+    run_detached(cgrt, bundle, cid)
+    unit = "capsa-test-%s.scope" % cid
+    r = subprocess.run(["systemctl", "show", unit, "-p", "ActiveState,Slice,Delegate,"
+                        "MemoryMax,TasksMax,CPUQuotaPerSecUSec,ControlGroup"],
+                       capture_output=True, text=True, timeout=30)
+    props = dict(l.split("=", 1) for l in r.stdout.splitlines() if "=" in l)
+    assert props.get("ActiveState") == "active", r
+    assert props["Slice"] == "system.slice"
+    assert props["Delegate"] == "yes"
+    assert props["MemoryMax"] == str(64 << 20)
+    assert props["TasksMax"] == "20"
+    assert props["CPUQuotaPerSecUSec"] == "500ms"
+    assert props["ControlGroup"] == cg_path(cid)
+    r = cgrt("update", "--pids-limit", "30", cid)
+    assert r.rc == 0, r
+    r = subprocess.run(["systemctl", "show", unit, "-p", "TasksMax"], capture_output=True,
+                       text=True, timeout=30)
+    assert r.stdout.strip() == "TasksMax=30"
+    assert read_host(cid, "pids", "pids.max") == "30"
+    remove(cgrt, cid, bundle)
+    r = subprocess.run(["systemctl", "is-active", unit], capture_output=True, text=True,
+                       timeout=30)
+    assert r.stdout.strip() in ("inactive", "unknown"), r
+
+
+def test_systemd_driver_without_systemd(workdir, bundle, cid):
+    if os.path.exists("/run/systemd/system"):
+        pytest.skip("systemd runs here")
+    rt = h.Runtime("capsa", h.CAPSA_BIN, os.path.join(workdir, "state-sd"),
+                   os.path.join(workdir, "io-sd"), global_args=["--systemd-cgroup"])
+    bundle.set_args("true").write()
+    r = rt.run(bundle, cid)
+    assert r.rc == 1 and "systemd is not running" in r.err, r
+    h.ensure_nothing_left(rt, cid, bundle)
