@@ -57,6 +57,20 @@ def test_apparmor_profile_confines(rootfs, workdir):
     os.chmod(os.path.join(b.rootfs, "secret"), 0o644)
     b.config["process"]["apparmorProfile"] = "capsa-test"
     b.helper("attr", "--", "read", "/secret").write()
+    # CVE-2019-16884: a /proc volume over procfs with fake attr files.
+    fake = os.path.join(workdir, "fakeproc")
+    for d in ("self/attr/apparmor", "thread-self/attr/apparmor"):
+        os.makedirs(os.path.join(fake, d))
+        for name in ("exec", "current"):
+            open(os.path.join(fake, d, name), "w").close()
+            open(os.path.join(fake, os.path.dirname(d), name), "w").close()
+    fp = _bundle(rootfs, workdir, "bundle-fakeproc")
+    fp.config["process"]["apparmorProfile"] = "capsa-test"
+    fp.config["mounts"].insert(1, {"destination": "/proc", "type": "bind", "source": fake,
+                                   "options": ["rbind"]})
+    fp.config["linux"]["maskedPaths"] = []
+    fp.config["linux"]["readonlyPaths"] = []
+    fp.helper("sleep", "60").write()
     r = _guest("apparmor", workdir)
     f = h.facts(r.stdout)
     err = open(os.path.join(workdir, "aa.err")).read() if os.path.exists(
@@ -67,6 +81,15 @@ def test_apparmor_profile_confines(rootfs, workdir):
     assert "top-secret" not in r.stdout, r.stdout
     assert f.get("run_rc") != "0", (r.stdout, err)       # the read of /secret failed
     assert f.get("dmesg_denied") == "1", (r.stdout, err)
+    # The fake /proc: refused, or confined anyway; nothing written to the fakes.
+    fp_err = open(os.path.join(workdir, "fp.err")).read()
+    assert f.get("fp_run_rc") != "0" or f.get("fp_attr", "").startswith("capsa-test"), \
+        (r.stdout, fp_err)
+    for dirpath, _, files in os.walk(fake):
+        for name in files:
+            assert os.path.getsize(os.path.join(dirpath, name)) == 0, (dirpath, name)
+    print("fake /proc volume:", "refused" if f.get("fp_run_rc") != "0" else "confined",
+          fp_err.strip()[-200:])
 
 
 def test_selinux_label_and_mount_label(rootfs, workdir):
