@@ -36,6 +36,11 @@ class Runtime:
         self.available = True
         self.why = ""
 
+    def cid(self, base):
+        """Container id for this runtime: the three compared runtimes use the same id (same
+        lengths everywhere); extra capsa builds get a suffix so cgroup paths differ."""
+        return base if self.name in ("capsa", "crun", "runc") else f"{base}-{self.name}"
+
     def argv(self, *args):
         return [self.binary, "--root", self.root, *args]
 
@@ -249,11 +254,12 @@ def has_exec(rt):
 
 def scen_running(rts, sleep_bundle, n, res):
     """exec and state against one running container per runtime."""
-    cid = "bench-sleeper"
+    # One id per runtime: capsa variants (--also) would otherwise share a cgroup path.
+    cids = {rt.name: rt.cid("bench-sleeper") for rt in rts}
     live = []
     for rt in rts:
         try:
-            start_sleeper(rt, sleep_bundle, cid)
+            start_sleeper(rt, sleep_bundle, cids[rt.name])
             live.append(rt)
         except RuntimeError as e:
             res.notes.append(str(e))
@@ -264,23 +270,23 @@ def scen_running(rts, sleep_bundle, n, res):
     for i in range(n):
         sample_e, sample_s = {}, {}
         for rt in rotations(exec_rts, i):
-            dt, rc, _ = timed(rt.argv("exec", cid, "/bin/true"))
+            dt, rc, _ = timed(rt.argv("exec", cids[rt.name], "/bin/true"))
             if rc == 0:
                 sample_e[rt.name] = dt
             else:
                 res.notes.append(f"exec: {rt.name} exit {rc} (iteration {i})")
         for rt in rotations(live, i):
-            dt, rc, _ = timed(rt.argv("state", cid))
+            dt, rc, _ = timed(rt.argv("state", cids[rt.name]))
             if rc == 0:
                 sample_s[rt.name] = dt
         if exec_rts:
             res.add_iter("exec /bin/true", sample_e)
         res.add_iter("state (running)", sample_s)
     for rt in live:
-        set_peak(res, "exec", rt, rt.argv("exec", cid, "/bin/true"))
-        set_peak(res, "state", rt, rt.argv("state", cid))
+        set_peak(res, "exec", rt, rt.argv("exec", cids[rt.name], "/bin/true"))
+        set_peak(res, "state", rt, rt.argv("state", cids[rt.name]))
     for rt in live:
-        cleanup(rt, [cid])
+        cleanup(rt, [cids[rt.name]])
 
 
 def proc_rss_kib(pid):
