@@ -317,8 +317,9 @@ def du_kib(path):
 
 def scen_list(rts, bundle, count, n, res, work):
     """list with `count` created containers; memory kept per created container."""
-    ids = [f"bench-l{j:02d}" for j in range(count)]
+    base_ids = [f"bench-l{j:02d}" for j in range(count)]
     for rt in rts:
+        ids = [rt.cid(b) for b in base_ids]
         cleanup(rt, ids)
         rsses, psses = [], []
         for cid in ids:
@@ -353,7 +354,7 @@ def scen_list(rts, bundle, count, n, res, work):
     for rt in rts:
         set_peak(res, f"list {count}", rt, rt.argv("list"))
     for rt in rts:
-        cleanup(rt, ids)
+        cleanup(rt, [rt.cid(b) for b in base_ids])
 
 
 def scen_throughput(rts, bundle, per_round, rounds, res, parallel):
