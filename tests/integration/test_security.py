@@ -80,6 +80,10 @@ def test_unknown_capability_is_an_error(capsa, bundle, cid):
 
 @pytest.mark.parametrize("nnp", [True, False])
 def test_seccomp_errno(runtime, bundle, cid, nnp):
+    if runtime.name == "runc" and not nnp:
+        # Without NNP runc loads the filter early, then its init calls getppid
+        # itself, gets errno 42 and panics (nil dereference, runc 1.1.5).
+        pytest.skip("runc 1.1.5's init panics when getppid is denied without NNP")
     bundle.config["process"]["noNewPrivileges"] = nnp
     bundle.config["linux"]["seccomp"] = {
         "defaultAction": "SCMP_ACT_ALLOW",
@@ -330,10 +334,11 @@ def _sh(bundle, script):
     bundle.set_args("/bin/sh", "-c", script).write()
 
 
-def test_personality_linux32(runtime, bundle, cid):
+def test_personality_linux32(capsa, bundle, cid):
+    # capsa only: runc 1.1.5 ignores linux.personality (runc 1.2 added it).
     bundle.config["linux"]["personality"] = {"domain": "LINUX32"}
     _sh(bundle, "uname -m")
-    r = runtime.run(bundle, cid)
+    r = capsa.run(bundle, cid)
     assert r.rc == 0, r
     assert r.out.strip() in ("i686", "i386"), r
 
