@@ -9,4 +9,12 @@ char *realpath_dup (char *path, struct error **err);
 /* Copy the config into the state dir (as config.json) for delete's poststop hooks. */
 int copy_config_to_state (int dirfd, const char *config_path, struct error **err);
 
+/* The container's seccomp filter, compiled by the caller (the parent) or taken
+ * from <root>/.cache/seccomp. */
+struct seccomp_plan;
+struct lc_context;
+struct spec_seccomp;
+int prepare_seccomp (const struct lc_context *ctx, const struct spec_seccomp *s,
+                     struct seccomp_plan **out, struct error **err);
+
 #endif

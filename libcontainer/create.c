@@ -18,6 +18,7 @@
 #include "container_state.h"
 #include "foreground.h"
 #include "namespaces.h"
+#include "seccomp_filter.h"
 #include "spawn.h"
 #include "spec/util/cleanup.h"
 #include "terminal.h"
@@ -157,6 +158,16 @@ map_root (const struct spec_id_mapping *m, size_t n)
   return (uint32_t) -1;
 }
 
+int
+prepare_seccomp (const struct lc_context *ctx, const struct spec_seccomp *s,
+                 struct seccomp_plan **out, struct error **err)
+{
+  _cleanup_free_ char *cache = NULL;
+  if (asprintf (&cache, "%s/.cache/seccomp", ctx->root) < 0)
+    cache = NULL;
+  return seccomp_plan_cached (s, cache, out, err);
+}
+
 static int
 write_pid_file (const char *path, pid_t pid, struct error **err)
 {
@@ -175,6 +186,7 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
   _cleanup_close_ int dirfd = -1, fifo = -1, console = -1;
   struct spec_config *c = NULL;
   struct cgroup_manager *cg = NULL;
+  struct seccomp_plan *seccomp = NULL;
   struct lc_record rec = { 0 };
   bool made_dir = false;
   int ret = -1;
@@ -246,6 +258,11 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
     .no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
     .preserve_fds = o->preserve_fds,
   };
+  /* Before the clone: the time (or the cache hit) and libseccomp's memory stay
+   * in this process, out of the container's cgroup; the child has a copy. */
+  if (c->linux_->seccomp && prepare_seccomp (ctx, c->linux_->seccomp, &seccomp, err) < 0)
+    goto fail;
+  a.seccomp = seccomp;
   if (spawn_container (&a, cg, spawned, err) < 0)
     goto fail;
 
@@ -295,6 +312,7 @@ fail:
       error_free (&e2);
     }
 out:
+  seccomp_plan_free (seccomp);
   if (cg)
     cgroup_manager_free (cg);
   spec_config_free (c);

@@ -24,6 +24,7 @@
 #include "finalize.h"
 #include "foreground.h"
 #include "process.h"
+#include "seccomp_filter.h"
 #include "security.h"
 #include "spawn.h"
 #include "spec/util/cleanup.h"
@@ -257,6 +258,7 @@ struct exec_child
   int console_sock;
   bool pty_to_parent;
   int preserve_fds;
+  struct seccomp_plan *seccomp;      /* compiled by the parent, or NULL */
 };
 
 static int
@@ -296,7 +298,7 @@ exec_process_main (struct exec_child *x, struct error **err)
     }
   if (process_set_scheduler (p, err) < 0 || process_set_io_priority (p, err) < 0)
     return -1;
-  if (security_prepare (c, &sec, err) < 0)
+  if (security_prepare (c, x->seccomp, &sec, err) < 0)
     return -1;
   _cleanup_free_ char *path
       = finalize_process (c, sec, x->sync_fd, x->preserve_fds, NULL, 0, err);
@@ -412,6 +414,7 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
   _cleanup_free_ char *state_dir = NULL, *cfg_path = NULL, *v1_sub = NULL;
   struct spec_config *c = NULL;
   struct cgroup_manager *cg = NULL;
+  struct seccomp_plan *seccomp = NULL;
   struct spawn_result r = { .pid = 0, .pidfd = -1, .pty_master = -1 };
   int sp[2] = { -1, -1 };
   int ret = -1;
@@ -477,10 +480,14 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
       error_set (err, errno, "socketpair");
       goto out;
     }
+  if (c->linux_ && c->linux_->seccomp
+      && prepare_seccomp (ctx, c->linux_->seccomp, &seccomp, err) < 0)
+    goto out;
   struct exec_child x = {
     .config = c, .init_pidfd = init_pidfd, .ns_flags = namespaces_to_join (rec.pid),
     .sync_fd = sp[1], .console_sock = console,
     .pty_to_parent = !o->detach && o->console_socket == NULL, .preserve_fds = o->preserve_fds,
+    .seccomp = seccomp,
   };
   bool in_cgroup = false;
   int joiner_pidfd = -1;
@@ -559,6 +566,7 @@ out:
     close (r.pidfd);
   if (r.pty_master >= 0)
     close (r.pty_master);
+  seccomp_plan_free (seccomp);
   if (cg)
     cgroup_manager_free (cg);
   record_clear (&rec);

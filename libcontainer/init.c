@@ -208,7 +208,7 @@ run_init (struct init_args *a, struct error **err)
       && hooks_run (c, HOOK_CREATE_CONTAINER, creating_state (a, host_pid, "creating"), err) < 0)
     return -1;
 
-  if (security_prepare (c, &sec, err) < 0)
+  if (security_prepare (c, a->seccomp, &sec, err) < 0)
     return -1;
   if (rootfs_pivot (&r, err) < 0 || rootfs_finalize (&r, err) < 0)
     return -1;

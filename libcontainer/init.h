@@ -22,6 +22,7 @@ struct init_args
   bool new_cgroupns;        /* unshare the cgroup namespace once in the cgroup */
   bool userns;              /* runs in a new or joined user namespace */
   bool host_mount_ns;       /* no mount namespace in the config */
+  struct seccomp_plan *seccomp; /* compiled by the parent, or NULL */
 };
 
 /* Never returns: execs the container process or reports the error over sync_fd

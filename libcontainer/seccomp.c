@@ -6,7 +6,11 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,9 +23,12 @@
 
 struct seccomp_plan
 {
-  scmp_filter_ctx ctx;
+  scmp_filter_ctx ctx;          /* NULL once exported to raw BPF */
   bool notify;
   int listener_fd;
+  struct sock_filter *bpf;      /* the exported program (seccomp_plan_export) */
+  size_t bpf_len;               /* instructions */
+  unsigned int filter_flags;    /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
 };
 
 struct name_value
@@ -97,15 +104,16 @@ seccomp_arch_from_name (const char *name)
 }
 
 static int
-set_flag (scmp_filter_ctx ctx, const char *flag, size_t i, struct error **err)
+set_flag (scmp_filter_ctx ctx, const char *flag, size_t i, unsigned int *kflags,
+          struct error **err)
 {
   enum scmp_filter_attr attr;
   if (strcmp (flag, "SECCOMP_FILTER_FLAG_TSYNC") == 0)
-    attr = SCMP_FLTATR_CTL_TSYNC;
+    attr = SCMP_FLTATR_CTL_TSYNC, *kflags |= SECCOMP_FILTER_FLAG_TSYNC;
   else if (strcmp (flag, "SECCOMP_FILTER_FLAG_LOG") == 0)
-    attr = SCMP_FLTATR_CTL_LOG;
+    attr = SCMP_FLTATR_CTL_LOG, *kflags |= SECCOMP_FILTER_FLAG_LOG;
   else if (strcmp (flag, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0)
-    attr = SCMP_FLTATR_CTL_SSB;
+    attr = SCMP_FLTATR_CTL_SSB, *kflags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
   else if (strcmp (flag, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") == 0)
     {
 #if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)
@@ -288,7 +296,7 @@ seccomp_plan_compile (const struct spec_seccomp *s, struct seccomp_plan **out,
         }
     }
   for (size_t i = 0; i < s->flags_len; i++)
-    if (set_flag (p->ctx, s->flags[i], i, err) < 0)
+    if (set_flag (p->ctx, s->flags[i], i, &p->filter_flags, err) < 0)
       goto fail;
 
   for (size_t i = 0; i < s->syscalls_len; i++)
@@ -330,8 +338,89 @@ fail:
 }
 
 int
+seccomp_plan_export (struct seccomp_plan *p, struct error **err)
+{
+  if (p->ctx == NULL)
+    return 0;
+  _cleanup_close_ int fd = memfd_create ("capsa-seccomp", MFD_CLOEXEC);
+  if (fd < 0)
+    return error_set (err, errno, "seccomp: memfd for the BPF export");
+  int r = seccomp_export_bpf (p->ctx, fd);
+  if (r < 0)
+    return error_set (err, -r, "seccomp: export the BPF program");
+  off_t size = lseek (fd, 0, SEEK_END);
+  if (size <= 0 || size % sizeof (struct sock_filter) != 0 || size > BPF_MAXINSNS * 8 * 2)
+    return error_set (err, EINVAL, "seccomp: exported BPF program of %lld bytes", (long long) size);
+  struct sock_filter *bpf = malloc (size);
+  if (bpf == NULL)
+    return error_set (err, ENOMEM, "seccomp: BPF program");
+  if (pread (fd, bpf, size, 0) != size)
+    {
+      free (bpf);
+      return error_set (err, errno, "seccomp: read the BPF program back");
+    }
+  return seccomp_plan_set_bpf (p, bpf, size / sizeof (struct sock_filter), p->filter_flags,
+                               p->notify, err);
+}
+
+int
+seccomp_plan_set_bpf (struct seccomp_plan *p, struct sock_filter *bpf, size_t len,
+                      unsigned int filter_flags, bool notify, struct error **err)
+{
+  if (len == 0 || len > BPF_MAXINSNS)
+    {
+      free (bpf);
+      return error_set (err, E2BIG, "seccomp: BPF program of %zu instructions", len);
+    }
+  if (p->ctx)
+    seccomp_release (p->ctx);
+  p->ctx = NULL;
+  free (p->bpf);
+  p->bpf = bpf;
+  p->bpf_len = len;
+  p->filter_flags = filter_flags;
+  p->notify = notify;
+  return 0;
+}
+
+struct seccomp_plan *
+seccomp_plan_new_empty (void)
+{
+  struct seccomp_plan *p = calloc (1, sizeof *p);
+  if (p)
+    p->listener_fd = -1;
+  return p;
+}
+
+void
+seccomp_plan_get_bpf (const struct seccomp_plan *p, const struct sock_filter **bpf, size_t *len,
+                      unsigned int *filter_flags, bool *notify)
+{
+  *bpf = p->bpf;
+  *len = p->bpf_len;
+  *filter_flags = p->filter_flags;
+  *notify = p->notify;
+}
+
+int
 seccomp_plan_load (struct seccomp_plan *p, struct error **err)
 {
+  if (p->bpf)
+    {
+      /* A program compiled (or cached) by the parent: one seccomp(2), no
+       * libseccomp work in the container's process. */
+      struct sock_fprog prog = { .len = (unsigned short) p->bpf_len, .filter = p->bpf };
+      unsigned int flags = p->filter_flags;
+      if (p->notify)
+        /* The kernel refuses TSYNC with a listener; we are single-threaded. */
+        flags = (flags & ~SECCOMP_FILTER_FLAG_TSYNC) | SECCOMP_FILTER_FLAG_NEW_LISTENER;
+      long r = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+      if (r < 0)
+        return error_set (err, errno, "load the seccomp filter");
+      if (p->notify)
+        p->listener_fd = (int) r;
+      return 0;
+    }
   int r = seccomp_load (p->ctx);
   if (r < 0)
     return error_set (err, -r, "load the seccomp filter");
@@ -370,6 +459,8 @@ seccomp_plan_free (struct seccomp_plan *p)
     return;
   if (p->listener_fd >= 0)
     close (p->listener_fd);
-  seccomp_release (p->ctx);
+  if (p->ctx)
+    seccomp_release (p->ctx);
+  free (p->bpf);
   free (p);
 }

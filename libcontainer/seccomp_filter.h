@@ -7,6 +7,7 @@
 #define CAPSA_SECCOMP_FILTER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "spec/config.h"
 #include "spec/state.h"
@@ -26,6 +27,23 @@ int seccomp_plan_listener_fd (const struct seccomp_plan *p);
 /* Hand the notify fd over: the plan no longer closes it. */
 int seccomp_plan_steal_listener_fd (struct seccomp_plan *p);
 bool seccomp_plan_uses_notify (const struct seccomp_plan *p);
+
+/* Raw BPF: export the compiled filter (the libseccomp context is released), or
+ * adopt a program read from the cache (takes ownership of bpf). A plan holding
+ * BPF loads it with one seccomp(2) call. */
+struct sock_filter;
+int seccomp_plan_export (struct seccomp_plan *p, struct error **err);
+int seccomp_plan_set_bpf (struct seccomp_plan *p, struct sock_filter *bpf, size_t len,
+                          unsigned int filter_flags, bool notify, struct error **err);
+struct seccomp_plan *seccomp_plan_new_empty (void);
+void seccomp_plan_get_bpf (const struct seccomp_plan *p, const struct sock_filter **bpf,
+                           size_t *len, unsigned int *filter_flags, bool *notify);
+
+/* seccomp_cache.c: the plan for `s`, from <cache_dir> when an earlier compile of
+ * the same profile (same capsa, libseccomp and kernel) is there, else compiled,
+ * exported and stored. cache_dir NULL: compile and export only. */
+int seccomp_plan_cached (const struct spec_seccomp *s, const char *cache_dir,
+                         struct seccomp_plan **out, struct error **err);
 void seccomp_plan_free (struct seccomp_plan *p);
 
 /* "SCMP_ACT_ERRNO" + errnoRet -> libseccomp action; -1 + error when unknown. */

@@ -26,7 +26,8 @@ struct security_plan
 };
 
 int
-security_prepare (const struct spec_config *c, struct security_plan **out, struct error **err)
+security_prepare (const struct spec_config *c, struct seccomp_plan *seccomp,
+                  struct security_plan **out, struct error **err)
 {
   struct security_plan *p = calloc (1, sizeof *p);
   if (p == NULL)
@@ -45,7 +46,11 @@ security_prepare (const struct spec_config *c, struct security_plan **out, struc
           || apparmor_check_profile (p->apparmor_profile, err) < 0)
         goto fail;
     }
-  if (c->linux_ != NULL && c->linux_->seccomp != NULL
+  /* The parent compiles (or finds in its cache) the filter before the clone, so
+   * neither the time nor libseccomp's memory lands in the container. */
+  p->seccomp = seccomp;
+  seccomp = NULL;
+  if (p->seccomp == NULL && c->linux_ != NULL && c->linux_->seccomp != NULL
       && seccomp_plan_compile (c->linux_->seccomp, &p->seccomp, err) < 0)
     goto fail;
   /* Labels are written after pivot_root and the capability drop: open the
@@ -56,6 +61,7 @@ security_prepare (const struct spec_config *c, struct security_plan **out, struc
   return 0;
 
 fail:
+  seccomp_plan_free (seccomp);
   security_plan_free (p);
   return -1;
 }

@@ -15,8 +15,12 @@
 #include "spec/state.h"
 
 struct security_plan;
+struct seccomp_plan;
 
-int security_prepare (const struct spec_config *c, struct security_plan **out, struct error **err);
+/* seccomp: the filter the parent prepared (seccomp_plan_cached; ownership passes
+ * to the plan), or NULL to compile linux.seccomp here. */
+int security_prepare (const struct spec_config *c, struct seccomp_plan *seccomp,
+                      struct security_plan **out, struct error **err);
 int security_before_user (struct security_plan *p, struct error **err);
 int security_after_user (struct security_plan *p, struct error **err);
 /* After the seccomp filter with a listener was loaded: the notify fd, else -1. The
