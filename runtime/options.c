@@ -102,7 +102,8 @@ reorder_args (const struct opt_spec *specs, int argc, char **argv)
             rest[nr++] = argv[i++];
           break;
         }
-      if (next_may_be_value && arg[0] != '-')
+      /* A lone "-" is a value (stdin: update --resources - ID), not a flag. */
+      if (next_may_be_value && (arg[0] != '-' || arg[1] == '\0'))
         {
           next_may_be_value = false;
           flags[nf++] = argv[i];

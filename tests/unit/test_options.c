@@ -115,6 +115,13 @@ main (void)
   CHECK_STR (f.bundle, "/b");
   CHECK_STR (av[first], "ctr");
   CHECK_STR (av[first + 1], "extra");
+  /* "-" is a flag's value (stdin), in front of and after the id: update -r - ctr */
+  CHECK (RUN (true, "--bundle", "-", "ctr") == OPTS_OK);
+  CHECK_STR (f.bundle, "-");
+  CHECK_STR (av[first], "ctr");
+  CHECK (RUN (true, "ctr", "--bundle", "-") == OPTS_OK);
+  CHECK_STR (f.bundle, "-");
+  CHECK_STR (av[first], "ctr");
   /* a bool flag does not swallow the next word: `kill ctr --all 9` */
   CHECK (RUN (true, "ctr", "--force", "9") == OPTS_OK);
   CHECK (f.force);
