@@ -11,7 +11,8 @@
 # exit status is non-zero when anything failed, including a build, or when no
 # integration test ran at all.
 #
-#  6. engine e2e tests: Docker, podman, containerd with capsa and runc (tests/e2e)
+#  6. the cgroup tests on pure cgroup v2, plain and with systemd (tests/cgroup-v2.sh)
+#  7. engine e2e tests: Docker, podman, containerd with capsa and runc (tests/e2e)
 #
 # Environment: BUILD_DIR, SANITIZE_DIR, JOBS, CAPSA_TEST_SANITIZE=0|1, CAPSA_TEST_E2E=0|1,
 # PYTEST_ARGS (extra pytest arguments, e.g. "-k smoke"), RUNC_BIN (also run the
@@ -199,6 +200,36 @@ if [ "$SANITIZE" = 1 ]; then
   else
     count "sanitize build" 0 1 0
   fi
+fi
+
+# The cgroup tests again on pure cgroup v2, plain and under systemd, in the v2vm guest.
+cgroup_v2_tests () {
+  local out rc mode total nfail nskip layer_failed=0
+  out=$(BUILD_DIR=$BUILD_DIR "$REPO/tests/cgroup-v2.sh" 2>&1)
+  rc=$?
+  printf '%s\n' "$out" | tail -n 6 | sed 's/^/   /'
+  if printf '%s\n' "$out" | grep -q '^SKIP'; then
+    count cgroup-v2 0 0 1
+    return
+  fi
+  for mode in plain systemd; do
+    local xml=$LOGS/cgroup-v2-$mode.xml
+    if [ ! -f "$xml" ]; then
+      count "cgroup-v2-$mode" 0 1 0
+      continue
+    fi
+    read -r total nfail nskip < <(junit_counts "$xml")
+    count "cgroup-v2-$mode" $((total - nfail - nskip)) "$nfail" "$nskip"
+    layer_failed=$((layer_failed + nfail))
+  done
+  if [ "$rc" -ne 0 ] && [ "$layer_failed" -eq 0 ]; then
+    count cgroup-v2 0 1 0
+  fi
+}
+
+if [ -x "$BUILD_DIR/capsa" ]; then
+  note "cgroup tests on pure cgroup v2 (tests/cgroup-v2.sh, in the v2vm guest)"
+  cgroup_v2_tests
 fi
 
 if [ "${CAPSA_TEST_E2E:-1}" = 1 ] && [ -x "$BUILD_DIR/capsa" ]; then
