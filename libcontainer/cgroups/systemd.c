@@ -17,7 +17,7 @@
 #include "spec/util/cleanup.h"
 
 #ifdef HAVE_LIBSYSTEMD
-#include <systemd/sd-bus.h>
+#include "sdbus_dl.h"
 
 #define SCOPE_WAIT_MS 10000
 
@@ -59,6 +59,8 @@ bus_fail (struct error **err, int r, const sd_bus_error *e, const char *what, co
 static int
 open_bus (sd_bus **bus, struct error **err)
 {
+  if (sdbus_load (err) < 0)
+    return -1;
   int r = sd_bus_open_system (bus);
   if (r < 0)
     return error_set (err, -r, "systemd cgroup driver: connect to the system bus");
