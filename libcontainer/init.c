@@ -91,6 +91,20 @@ set_names (const struct spec_config *c, struct error **err)
   return 0;
 }
 
+/* The parent sends CGROUP_DONE once we are in the container's cgroup. */
+static int
+cgroup_placed (void *arg, struct error **err)
+{
+  struct init_args *a = arg;
+  struct sync_msg m;
+  if (sync_expect (a->sync_fd, SYNC_CGROUP_DONE, &m, NULL, err) < 0)
+    return -1;
+  /* After the move, so the namespace's root is the container's cgroup. */
+  if (a->new_cgroupns && unshare (CLONE_NEWCGROUP) < 0)
+    return error_set (err, errno, "unshare cgroup namespace");
+  return 0;
+}
+
 static struct spec_state *
 creating_state (struct init_args *a, pid_t host_pid, const char *status)
 {
@@ -156,7 +170,7 @@ run_init (struct init_args *a, struct error **err)
   struct security_plan *sec = NULL;
   int slave = -1;
 
-  /* P writes our id maps and puts us in the cgroup before GO. */
+  /* P writes our id maps before GO (and places us in the cgroup meanwhile). */
   if (sync_expect (a->sync_fd, SYNC_GO, &m, NULL, err) < 0)
     return -1;
   pid_t host_pid = m.value;
@@ -171,9 +185,6 @@ run_init (struct init_args *a, struct error **err)
         return error_set (err, errno, "setresuid to root of the user namespace");
     }
 
-  /* After the cgroup move, so the namespace's root is the container's cgroup. */
-  if (a->new_cgroupns && unshare (CLONE_NEWCGROUP) < 0)
-    return error_set (err, errno, "unshare cgroup namespace");
   if (setsid () < 0)
     return error_set (err, errno, "setsid");
   if (!a->no_new_keyring && join_session_keyring (a->id, err) < 0)
@@ -183,7 +194,15 @@ run_init (struct init_args *a, struct error **err)
   if (chdir (a->bundle) < 0)
     return error_set (err, errno, "chdir to the bundle \"%s\"", a->bundle);
   r.mount_label = security_mount_label (c);
-  if (rootfs_prepare (&r, err) < 0 || rootfs_mount_all (&r, err) < 0 || devices_setup (&r, err) < 0)
+  r.before_cgroup_mount = cgroup_placed;
+  r.hook_arg = a;
+  if (rootfs_prepare (&r, err) < 0 || rootfs_mount_all (&r, err) < 0)
+    return -1;
+  /* No cgroup mount in the config: still wait here, before the device nodes (the
+   * v1 devices cgroup) and anything else that needs the cgroup. */
+  if (r.before_cgroup_mount && cgroup_placed (a, err) < 0)
+    return -1;
+  if (devices_setup (&r, err) < 0)
     return -1;
   if (p && p->terminal && setup_terminal (a, &r, &slave, err) < 0)
     return -1;

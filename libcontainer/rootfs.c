@@ -80,8 +80,19 @@ int
 rootfs_mount_all (struct rootfs_ctx *r, struct error **err)
 {
   for (size_t i = 0; i < r->config->mounts_len; i++)
-    if (mount_entry (r, &r->config->mounts[i], err) < 0)
-      return -1;
+    {
+      const char *type = r->config->mounts[i].type;
+      if (r->before_cgroup_mount && type
+          && (strcmp (type, "cgroup") == 0 || strcmp (type, "cgroup2") == 0))
+        {
+          int (*hook) (void *, struct error **) = r->before_cgroup_mount;
+          r->before_cgroup_mount = NULL;
+          if (hook (r->hook_arg, err) < 0)
+            return -1;
+        }
+      if (mount_entry (r, &r->config->mounts[i], err) < 0)
+        return -1;
+    }
   return 0;
 }
 

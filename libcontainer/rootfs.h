@@ -20,6 +20,10 @@ struct rootfs_ctx
   bool userns;           /* a new user namespace is in use (device nodes must be bind mounts) */
   bool new_cgroupns;     /* mount cgroup fs showing the container's cgroup */
   const char *mount_label;   /* linux.mountLabel or NULL */
+  /* Called once, before the first cgroup mount (init: wait until the parent has
+   * placed us in the cgroup, then make the cgroup namespace). */
+  int (*before_cgroup_mount) (void *arg, struct error **err);
+  void *hook_arg;
 };
 
 /* Make the mount tree private/slave per rootfsPropagation, bind the rootfs onto

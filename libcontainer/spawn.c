@@ -305,10 +305,15 @@ placed:
     goto fail;
   if (c->process && process_set_cpu_affinity_initial (c->process, out->pid, err) < 0)
     goto fail;
-  /* The intermediate child was born in the cgroup (v2) and the init inherited it. */
+  if (sync_send (sock, SYNC_GO, out->pid, NULL, -1, err) < 0)
+    goto fail;
+  /* GO first: on cgroup v1 each cgroup.procs write may wait for an RCU grace
+   * period (~10 ms without favordynmods), and that now overlaps the child's
+   * first mounts; it waits for CGROUP_DONE only before the cgroup namespace and
+   * the cgroup mounts. (Born in the cgroup by clone3 on v2: nothing to wait for.) */
   if (cg && !in_cgroup && cgroup_enter (cg, out->pid, err) < 0)
     goto fail;
-  if (sync_send (sock, SYNC_GO, out->pid, NULL, -1, err) < 0)
+  if (sync_send (sock, SYNC_CGROUP_DONE, 0, NULL, -1, err) < 0)
     goto fail;
   if (spawn_serve (a, sock, out, err) < 0)
     goto fail;

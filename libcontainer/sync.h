@@ -21,6 +21,7 @@ enum sync_type
   SYNC_SECCOMP_DONE,  /* P -> C */
   SYNC_READY,         /* C -> P: set up; waiting for start */
   SYNC_ERROR,         /* C -> P: payload: error message; errnum in value */
+  SYNC_CGROUP_DONE,   /* P -> C: the init is in its cgroup (sent after GO) */
 };
 
 struct sync_msg
