@@ -260,7 +260,8 @@ def test_relative_symlinked_proc_stays_inside(capsa, bundle, cid, workdir, resol
     depth = bundle.rootfs.count("/")
     replace_with_symlink(bundle.rootfs, "proc", "../" * depth + decoy.lstrip("/"))
     bundle.helper("caps").write()
-    capsa.run(bundle, cid, env=resolver_env)
+    r = capsa.run(bundle, cid, env=resolver_env)
+    print("outcome:", r.rc, r.err.strip()[-160:])
     assert_host_clean(before, [decoy])
     h.ensure_nothing_left(capsa, cid, bundle)
 
@@ -279,7 +280,8 @@ def test_dev_symlinks_without_dev_tmpfs(capsa, bundle, cid, workdir, resolver_en
         replace_with_symlink(bundle.rootfs, "dev/" + os.path.basename(v), v)
     replace_with_symlink(bundle.rootfs, "dev/pts", decoy)
     bundle.helper("write", "/dev/null", "pwned").write()
-    capsa.run(bundle, cid, env=resolver_env)
+    r = capsa.run(bundle, cid, env=resolver_env)
+    print("outcome:", r.rc, r.err.strip()[-160:])
     assert_host_clean(before, [decoy], victims)
     h.ensure_nothing_left(capsa, cid, bundle)
 
@@ -294,7 +296,8 @@ def test_mount_destination_through_symlink(capsa, bundle, cid, workdir, resolver
                                     "source": "tmpfs", "options": ["size=1m"]})
     bundle.config["root"]["readonly"] = False
     bundle.helper("write", "/mnt/evil/x", "pwned").write()
-    capsa.run(bundle, cid, env=resolver_env)
+    r = capsa.run(bundle, cid, env=resolver_env)
+    print("outcome:", r.rc, r.err.strip()[-160:])
     assert_host_clean(before, [decoy])
     h.ensure_nothing_left(capsa, cid, bundle)
 
@@ -307,7 +310,8 @@ def test_masked_path_symlink_to_host(capsa, bundle, cid, workdir, resolver_env):
     replace_with_symlink(bundle.rootfs, "etc/evil", victim)
     bundle.config["linux"]["maskedPaths"].append("/etc/evil")
     bundle.helper("read", "/etc/hostname").write()
-    capsa.run(bundle, cid, env=resolver_env)
+    r = capsa.run(bundle, cid, env=resolver_env)
+    print("outcome:", r.rc, r.err.strip()[-160:])
     assert_host_clean(before, victims=[(victim, "untouched")])
     h.ensure_nothing_left(capsa, cid, bundle)
 
