@@ -369,3 +369,29 @@ def test_nodev_nosuid_where_configured(runtime, bundle, cid):
         assert {"nosuid", "nodev", "noexec"} <= opts[dest], (dest, opts[dest])
     assert {"nosuid", "noexec"} <= opts["/dev/pts"], opts["/dev/pts"]
     assert "nosuid" in opts["/dev"], opts["/dev"]
+
+
+def test_no_openat2_switch_is_honoured(capsa, make_bundle, cid, workdir):
+    # The fallback runs above are only meaningful if capsa then makes no openat2 call.
+    import subprocess
+    strace = shutil.which("strace")
+    if strace is None:
+        pytest.skip("strace not installed: cannot count openat2 calls")
+    counts = {}
+    for mode in ("openat2", "no-openat2"):
+        b = make_bundle()
+        b.helper("exit", "0").write()
+        env = dict(os.environ)
+        env.pop("CAPSA_TEST_NO_OPENAT2", None)
+        if mode == "no-openat2":
+            env["CAPSA_TEST_NO_OPENAT2"] = "1"
+        log = os.path.join(workdir, "strace-" + mode)
+        capsa._track(cid + mode)
+        r = subprocess.run([strace, "-f", "-qq", "-e", "trace=openat2", "-o", log,
+                            capsa.binary, "--root", capsa.root, "run", "--bundle", b.path,
+                            cid + mode], env=env, capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r
+        with open(log) as f:
+            counts[mode] = sum(1 for line in f if "openat2(" in line)
+    assert counts["openat2"] > 0, counts
+    assert counts["no-openat2"] == 0, counts
