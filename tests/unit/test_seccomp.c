@@ -3,6 +3,7 @@
  * a listener through seccomp_send_listener. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -156,6 +157,20 @@ probe_default_errno (void)
 }
 
 static int
+probe_enosys_stub (void)
+{
+  /* futex (202) is the newest syscall named: getppid (110) gets the default EPERM,
+   * close_range (436) and faccessat2 (439) answer ENOSYS, so glibc falls back. */
+  if (syscall (SYS_getppid) != -1 || errno != EPERM)
+    return 1;
+  if (syscall (436 /* close_range */, 1000000U, 1000001U, 0) != -1 || errno != ENOSYS)
+    return 2;
+  if (syscall (439 /* faccessat2 */, AT_FDCWD, "/", F_OK, 0) != -1 || errno != ENOSYS)
+    return 3;
+  return 0;
+}
+
+static int
 probe_kill (void)
 {
   syscall (SYS_getppid);
@@ -198,6 +213,11 @@ test_load (void)
   struct spec_seccomp s3 = { .default_action = "SCMP_ACT_ERRNO", .default_errno_ret = 38,
                              .has_default_errno_ret = true, .syscalls = &sc3, .syscalls_len = 1 };
   CHECK (run_filtered (&s3, probe_default_errno) == 0);
+
+  /* Default EPERM: syscalls newer than the profile's newest answer ENOSYS. */
+  struct spec_seccomp s3b = { .default_action = "SCMP_ACT_ERRNO", .syscalls = &sc3,
+                              .syscalls_len = 1 };
+  CHECK (run_filtered (&s3b, probe_enosys_stub) == 0);
 
   char *ppid[] = { "getppid" };
   struct spec_seccomp_syscall sc4 = { .names = ppid, .names_len = 1, .action = "SCMP_ACT_KILL_PROCESS" };
