@@ -310,10 +310,11 @@ exec_process_main (struct exec_child *x, struct error **err)
   return error_set (err, errno, "exec \"%s\"", path);
 }
 
-/* First child: join the namespaces, then fork the process itself (a pid
- * namespace applies to children only) with CLONE_PARENT so we reap it. */
+/* The exec'd process. We joined the container's pid and time namespaces for our
+ * children before the clone (they take effect for children only), so this one
+ * process is born in them and joins the rest itself: no intermediate fork. */
 __attribute__ ((noreturn)) static void
-exec_join_main (struct exec_child *x)
+exec_child_main (struct exec_child *x)
 {
   struct error *err = NULL;
   sigset_t all;
@@ -325,25 +326,13 @@ exec_join_main (struct exec_child *x)
       sync_fail (x->sync_fd, err);
     }
   close (x->init_pidfd);
-  pid_t pid = syscall (SYS_clone, (unsigned long) CLONE_PARENT, NULL, NULL, NULL, NULL);
-  if (pid < 0)
+  if (exec_process_main (x, &err) < 0)
     {
-      error_set (&err, errno, "clone exec process");
-      sync_fail (x->sync_fd, err);
+      if (x->sync_fd >= 0)
+        sync_fail (x->sync_fd, err);
+      fprintf (stderr, "capsa exec: %s\n", err->msg);
     }
-  if (pid == 0)
-    {
-      if (exec_process_main (x, &err) < 0)
-        {
-          if (x->sync_fd >= 0)
-            sync_fail (x->sync_fd, err);
-          fprintf (stderr, "capsa exec: %s\n", err->msg);
-        }
-      _exit (127);
-    }
-  if (sync_send (x->sync_fd, SYNC_CHILD_PID, pid, NULL, -1, &err) < 0)
-    _exit (1);
-  _exit (0);
+  _exit (127);
 }
 
 /* The cgroup to be born in: the container's, or a sub-cgroup of it (--cgroup). */
@@ -490,31 +479,29 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
     .seccomp = seccomp,
   };
   bool in_cgroup = false;
-  int joiner_pidfd = -1;
-  pid_t joiner = spawn_clone (0, cgfd, &joiner_pidfd, &in_cgroup);
-  if (joiner < 0)
+  /* pid and time namespaces apply to our children only: join them here. */
+  int for_children = x.ns_flags & (CLONE_NEWPID | CLONE_NEWTIME);
+  x.ns_flags &= ~for_children;
+  if (for_children && setns (init_pidfd, for_children) < 0)
     {
-      error_set (err, errno, "clone");
+      error_set (err, errno, "join the container's pid/time namespaces (setns 0x%x)",
+                 for_children);
       goto out;
     }
-  if (joiner == 0)
+  pid_t pid = spawn_clone (0, cgfd, &r.pidfd, &in_cgroup);
+  if (pid < 0)
+    {
+      error_set (err, errno, "clone the exec process");
+      goto out;
+    }
+  if (pid == 0)
     {
       close (sp[0]);
-      exec_join_main (&x);
+      exec_child_main (&x);
     }
   close (sp[1]);
   sp[1] = -1;
-  if (joiner_pidfd >= 0)
-    close (joiner_pidfd);
-  struct sync_msg m;
-  int wstatus;
-  int got = sync_expect (sp[0], SYNC_CHILD_PID, &m, NULL, err);
-  while (waitpid (joiner, &wstatus, 0) < 0 && errno == EINTR)
-    ;
-  if (got < 0)
-    goto out;
-  r.pid = m.value;
-  r.pidfd = (int) syscall (SYS_pidfd_open, r.pid, 0);
+  r.pid = pid;
   if (process_apply_parent_side (p, r.pid, err) < 0)
     goto fail;
   if (cg && !in_cgroup)
