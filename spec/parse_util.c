@@ -130,8 +130,8 @@ bad_integer (struct pctx *p, const struct json_value *v, const char *range)
   if (json_type_of (v) != JSON_NUMBER)
     return pfail (p, "expected integer, got %s", json_type_name (json_type_of (v)));
   const char *text = json_number_text (v);
-  int64_t i;
-  uint64_t u;
+  int64_t i = 0;
+  uint64_t u = 0;
   if (!json_int64 (v, &i) && !json_uint64 (v, &u)
       && (text == NULL || strpbrk (text, ".eE") != NULL))
     return pfail (p, "expected integer, got %s", text ? text : "number");
@@ -141,7 +141,7 @@ bad_integer (struct pctx *p, const struct json_value *v, const char *range)
 int
 pv_u64 (struct pctx *p, const struct json_value *v, uint64_t max, uint64_t *out)
 {
-  uint64_t u;
+  uint64_t u = 0;
   if (!json_uint64 (v, &u) || u > max)
     {
       char range[64];
@@ -155,7 +155,7 @@ pv_u64 (struct pctx *p, const struct json_value *v, uint64_t max, uint64_t *out)
 int
 pv_i64 (struct pctx *p, const struct json_value *v, int64_t min, int64_t max, int64_t *out)
 {
-  int64_t i;
+  int64_t i = 0;
   if (!json_int64 (v, &i) || i < min || i > max)
     {
       char range[64];
@@ -195,7 +195,7 @@ p_string (struct pctx *p, const struct json_value *obj, const char *key, char **
 int
 p_bool (struct pctx *p, const struct json_value *obj, const char *key, bool *out)
 {
-  const struct json_value *v;
+  const struct json_value *v = NULL;
   int rc = p_child (p, obj, key, JSON_BOOL, &v);
   if (rc > 0)
     *out = json_bool (v);
@@ -237,7 +237,7 @@ p_u64 (struct pctx *p, const struct json_value *obj, const char *key, uint64_t *
 int
 p_u32 (struct pctx *p, const struct json_value *obj, const char *key, uint32_t *out)
 {
-  uint64_t u;
+  uint64_t u = 0;
   int rc = field_u64 (p, obj, key, UINT32_MAX, &u);
   if (rc > 0)
     *out = (uint32_t) u;
@@ -247,7 +247,7 @@ p_u32 (struct pctx *p, const struct json_value *obj, const char *key, uint32_t *
 int
 p_u16 (struct pctx *p, const struct json_value *obj, const char *key, uint16_t *out)
 {
-  uint64_t u;
+  uint64_t u = 0;
   int rc = field_u64 (p, obj, key, UINT16_MAX, &u);
   if (rc > 0)
     *out = (uint16_t) u;
@@ -263,7 +263,7 @@ p_i64 (struct pctx *p, const struct json_value *obj, const char *key, int64_t *o
 int
 p_i32 (struct pctx *p, const struct json_value *obj, const char *key, int32_t *out)
 {
-  int64_t i;
+  int64_t i = 0;
   int rc = field_i64 (p, obj, key, INT32_MIN, INT32_MAX, &i);
   if (rc > 0)
     *out = (int32_t) i;
@@ -274,7 +274,7 @@ int
 p_strv (struct pctx *p, const struct json_value *obj, const char *key, char ***out,
         size_t *len)
 {
-  const struct json_value *arr;
+  const struct json_value *arr = NULL;
   int rc = p_child (p, obj, key, JSON_ARRAY, &arr);
   if (rc <= 0)
     return rc;
@@ -302,7 +302,7 @@ int
 p_kv (struct pctx *p, const struct json_value *obj, const char *key, struct spec_kv **out,
       size_t *len)
 {
-  const struct json_value *map;
+  const struct json_value *map = NULL;
   int rc = p_child (p, obj, key, JSON_OBJECT, &map);
   if (rc <= 0)
     return rc;
@@ -340,7 +340,7 @@ int
 p_id_mappings (struct pctx *p, const struct json_value *obj, const char *key,
                struct spec_id_mapping **out, size_t *len)
 {
-  const struct json_value *arr;
+  const struct json_value *arr = NULL;
   int rc = p_child (p, obj, key, JSON_ARRAY, &arr);
   if (rc <= 0)
     return rc;
