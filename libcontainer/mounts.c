@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "mounts_internal.h"
+#include "proc_mount_check.h"
 #include "selinux.h"
 #include "util/fs.h"
 #include "util/mount_api.h"
@@ -265,6 +266,8 @@ mount_entry (struct rootfs_ctx *r, const struct spec_mount *m, struct error **er
       o.is_bind = true;
       o.flags |= MS_BIND;
     }
+  if (proc_mount_check (dest, type, o.is_bind ? m->source : NULL, err) < 0)
+    goto out;
   if (o.is_bind)
     {
       if (o.dest_nofollow && check_not_symlink (r, dest, false, err) < 0)

@@ -395,3 +395,31 @@ def test_no_openat2_switch_is_honoured(capsa, make_bundle, cid, workdir):
             counts[mode] = sum(1 for line in f if "openat2(" in line)
     assert counts["openat2"] > 0, counts
     assert counts["no-openat2"] == 0, counts
+
+
+# ---- CVE-2019-16884: a volume over /proc (or over files the runtime and the LSMs use
+# below it) is refused before anything runs; lxcfs-style file binds stay allowed.
+
+@pytest.mark.parametrize("dest", ["/proc", "/proc/self/attr", "/proc/sys"])
+def test_volume_over_proc_refused(runtime, bundle, cid, workdir, dest):
+    fake = os.path.join(workdir, "fake")
+    os.makedirs(fake)
+    bundle.config["mounts"].append({"destination": dest, "type": "bind", "source": fake,
+                                    "options": ["rbind"]})
+    bundle.helper("attr").write()
+    r = runtime.run(bundle, cid)
+    assert r.rc != 0, r
+    if runtime.name == "capsa":
+        assert "cannot be mounted because it is" in r.err, r
+    assert os.listdir(fake) == []
+    h.ensure_nothing_left(runtime, cid, bundle)
+
+
+def test_lxcfs_style_proc_file_bind_allowed(runtime, bundle, cid, workdir):
+    src = make_victim(workdir, "meminfo", "MemTotal: 1234 kB\n")
+    bundle.config["mounts"].append({"destination": "/proc/meminfo", "type": "bind",
+                                    "source": src, "options": ["bind", "ro"]})
+    bundle.helper("read", "/proc/meminfo").write()
+    r = runtime.run(bundle, cid)
+    assert r.rc == 0, r
+    assert "MemTotal: 1234 kB" in r.out, r

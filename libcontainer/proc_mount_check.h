@@ -1,0 +1,16 @@
+/* Which config mounts may land in /proc (CVE-2019-16884 class): a volume over
+ * /proc, or over a file below it, would hide what the runtime and the LSMs rely on. */
+#ifndef CAPSA_PROC_MOUNT_CHECK_H
+#define CAPSA_PROC_MOUNT_CHECK_H
+
+#include <stdbool.h>
+#include "spec/util/error.h"
+
+/* runc's rule: "/proc" itself only from a procfs (a proc mount, or a bind whose
+ * source is on procfs); below /proc only the files lxcfs-style tools replace
+ * (cpuinfo, meminfo, stat, ...); anything else below /proc is refused.
+ * `bind_source` is the host source of a bind mount, else NULL. */
+int proc_mount_check (const char *dest, const char *type, const char *bind_source,
+                      struct error **err);
+
+#endif
