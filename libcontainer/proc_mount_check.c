@@ -76,7 +76,7 @@ proc_mount_check (const char *dest, const char *type, const char *bind_source,
     {
       if ((type && strcmp (type, "proc") == 0 && bind_source == NULL) || on_procfs (bind_source))
         return 0;
-      return error_set (err, EPERM, "mount \"%s\": \"/proc\" cannot be mounted because it "
+      return error_set (err, 0, "mount \"%s\": \"/proc\" cannot be mounted because it "
                         "is not of type proc", dest);
     }
   if (strncmp (d, "/proc/", 6) != 0)
@@ -84,6 +84,6 @@ proc_mount_check (const char *dest, const char *type, const char *bind_source,
   for (size_t i = 0; i < ARRAY_SIZE (replaceable); i++)
     if (strcmp (d, replaceable[i]) == 0)
       return 0;
-  return error_set (err, EPERM, "mount \"%s\": \"%s\" cannot be mounted because it is "
+  return error_set (err, 0, "mount \"%s\": \"%s\" cannot be mounted because it is "
                     "inside /proc", dest, d);
 }

@@ -5,8 +5,11 @@ AppArmor: a container confined by a profile loaded with apparmor_parser shows it
 /proc/self/attr/current and is denied the file the profile forbids.
 SELinux (permissive): process.selinuxLabel with type and MCS categories is the
 container's context; a tmpfs with linux.mountLabel carries that context.
-Enforcing SELinux is not tested: Debian's policy gives svirt_t no entrypoint on the
-guest's unlabeled 9p root, so no container binary could be executed there."""
+Enforcing SELinux is not tested: v2vm's command runs as kernel_t, and Debian's policy
+denies kernel_t the transition to svirt_t (checked: avc denied { transition }
+scontext=kernel_t tcontext=svirt_t:s0:c1,c2, even from a tmpfs labelled
+svirt_image_t); it would need capsa itself to run in a domain allowed to enter
+svirt_t (virtd_t) with a labelled rootfs."""
 
 import os
 import shutil
