@@ -8,6 +8,7 @@
 
 #include "util/cleanup.h"
 #include "util/json.h"
+#include "util/json_fields.h"
 
 const char *const spec_features_hooks[] = {
   "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
@@ -30,16 +31,6 @@ const char *const spec_features_seccomp_known_flags[] = {
   "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_LOG",
   "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", NULL,
 };
-
-static void
-w_strv (struct json_writer *w, const char *key, const char *const *v)
-{
-  json_w_key (w, key);
-  json_w_begin_array (w);
-  for (; *v; v++)
-    json_w_string (w, *v);
-  json_w_end_array (w);
-}
 
 static void
 w_list (struct json_writer *w, const char *key, const struct spec_strlist *l)
@@ -102,10 +93,10 @@ w_linux (struct json_writer *w, const struct spec_features *f)
   w_bool (w, "enabled", f->seccomp_enabled);
   if (f->seccomp_enabled)
     {
-      w_strv (w, "actions", spec_features_seccomp_actions);
-      w_strv (w, "operators", spec_features_seccomp_operators);
+      json_w_key_strv (w, "actions", spec_features_seccomp_actions);
+      json_w_key_strv (w, "operators", spec_features_seccomp_operators);
       w_list (w, "archs", &f->seccomp_archs);
-      w_strv (w, "knownFlags", spec_features_seccomp_known_flags);
+      json_w_key_strv (w, "knownFlags", spec_features_seccomp_known_flags);
       w_list (w, "supportedFlags", &f->seccomp_supported_flags);
     }
   json_w_end_object (w);
@@ -143,7 +134,7 @@ spec_features_json (const struct spec_features *f, char **out, struct error **er
   json_w_string (w, f->oci_version_min);
   json_w_key (w, "ociVersionMax");
   json_w_string (w, f->oci_version_max);
-  w_strv (w, "hooks", spec_features_hooks);
+  json_w_key_strv (w, "hooks", spec_features_hooks);
   w_list (w, "mountOptions", &sorted);
   w_linux (w, f);
   json_w_key (w, "annotations");

@@ -7,8 +7,10 @@
 
 #include "config.h"
 #include "hardened.h"
+#include "template.h"
 #include "util/cleanup.h"
 #include "util/json.h"
+#include "util/json_fields.h"
 
 #if defined(CAPSA_HAVE_SECCOMP_DEFAULT)
 #include "seccomp_default_json.h"
@@ -51,16 +53,6 @@ build_machine (void)
 #else
   return NULL;
 #endif
-}
-
-static void
-write_strv (struct json_writer *w, const char *key, const char *const *v)
-{
-  json_w_key (w, key);
-  json_w_begin_array (w);
-  for (; *v; v++)
-    json_w_string (w, *v);
-  json_w_end_array (w);
 }
 
 /* Copy a parsed JSON value into the writer unchanged. */
@@ -181,21 +173,6 @@ spec_hardened_seccomp_json (char **out, struct error **err)
 }
 
 static void
-write_mount (struct json_writer *w, const char *dest, const char *type, const char *source,
-             const char *const *options)
-{
-  json_w_begin_object (w);
-  json_w_key (w, "destination");
-  json_w_string (w, dest);
-  json_w_key (w, "type");
-  json_w_string (w, type);
-  json_w_key (w, "source");
-  json_w_string (w, source);
-  write_strv (w, "options", options);
-  json_w_end_object (w);
-}
-
-static void
 write_mounts (struct json_writer *w, bool rootless)
 {
   static const char *const proc_opts[] = { "nosuid", "noexec", "nodev", NULL };
@@ -209,77 +186,15 @@ write_mounts (struct json_writer *w, bool rootless)
 
   json_w_key (w, "mounts");
   json_w_begin_array (w);
-  write_mount (w, "/proc", "proc", "proc", proc_opts);
-  write_mount (w, "/dev", "tmpfs", "tmpfs", dev_opts);
-  write_mount (w, "/dev/pts", "devpts", "devpts", rootless ? pts_opts_rootless : pts_opts);
-  write_mount (w, "/dev/shm", "tmpfs", "shm", shm_opts);
-  write_mount (w, "/dev/mqueue", "mqueue", "mqueue", mqueue_opts);
+  template_write_mount (w, "/proc", "proc", "proc", proc_opts);
+  template_write_mount (w, "/dev", "tmpfs", "tmpfs", dev_opts);
+  template_write_mount (w, "/dev/pts", "devpts", "devpts", rootless ? pts_opts_rootless : pts_opts);
+  template_write_mount (w, "/dev/shm", "tmpfs", "shm", shm_opts);
+  template_write_mount (w, "/dev/mqueue", "mqueue", "mqueue", mqueue_opts);
   /* The container has its own network namespace, so sysfs can be mounted
    * fresh (read-only) instead of bind-mounting the host's. No cgroup mount:
    * a process that does not manage cgroups has no need to see them. */
-  write_mount (w, "/sys", "sysfs", "sysfs", sys_opts);
-  json_w_end_array (w);
-}
-
-static void
-write_process (struct json_writer *w)
-{
-  static const char *const args[] = { "sh", NULL };
-  static const char *const env[] = {
-    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm", NULL,
-  };
-
-  json_w_key (w, "process");
-  json_w_begin_object (w);
-  json_w_key (w, "terminal");
-  json_w_bool (w, false);
-  json_w_key (w, "user");
-  json_w_begin_object (w);
-  json_w_key (w, "uid");
-  json_w_uint (w, 0);
-  json_w_key (w, "gid");
-  json_w_uint (w, 0);
-  json_w_end_object (w);
-  write_strv (w, "args", args);
-  write_strv (w, "env", env);
-  json_w_key (w, "cwd");
-  json_w_string (w, "/");
-  /* No inheritable and no ambient set: capabilities end at this process. */
-  json_w_key (w, "capabilities");
-  json_w_begin_object (w);
-  write_strv (w, "bounding", spec_hardened_capabilities);
-  write_strv (w, "effective", spec_hardened_capabilities);
-  write_strv (w, "permitted", spec_hardened_capabilities);
-  json_w_end_object (w);
-  json_w_key (w, "rlimits");
-  json_w_begin_array (w);
-  json_w_begin_object (w);
-  json_w_key (w, "type");
-  json_w_string (w, "RLIMIT_NOFILE");
-  json_w_key (w, "hard");
-  json_w_uint (w, 1024);
-  json_w_key (w, "soft");
-  json_w_uint (w, 1024);
-  json_w_end_object (w);
-  json_w_end_array (w);
-  json_w_key (w, "noNewPrivileges");
-  json_w_bool (w, true);
-  json_w_end_object (w);
-}
-
-static void
-write_id_map (struct json_writer *w, const char *key, unsigned host_id)
-{
-  json_w_key (w, key);
-  json_w_begin_array (w);
-  json_w_begin_object (w);
-  json_w_key (w, "containerID");
-  json_w_uint (w, 0);
-  json_w_key (w, "hostID");
-  json_w_uint (w, host_id);
-  json_w_key (w, "size");
-  json_w_uint (w, 1);
-  json_w_end_object (w);
+  template_write_mount (w, "/sys", "sysfs", "sysfs", sys_opts);
   json_w_end_array (w);
 }
 
@@ -287,6 +202,9 @@ static int
 write_linux (struct json_writer *w, bool rootless, struct error **err)
 {
   static const char *const ns_types[] = { "pid", "network", "ipc", "uts", "mount", "cgroup", NULL };
+  static const char *const ns_types_rootless[] = {
+    "pid", "network", "ipc", "uts", "mount", "cgroup", "user", NULL,
+  };
 
   json_w_key (w, "linux");
   json_w_begin_object (w);
@@ -294,15 +212,7 @@ write_linux (struct json_writer *w, bool rootless, struct error **err)
   json_w_begin_object (w);
   /* Deny every device; the runtime adds back the default set (null, zero,
    * full, random, urandom, tty, ptmx, pts). */
-  json_w_key (w, "devices");
-  json_w_begin_array (w);
-  json_w_begin_object (w);
-  json_w_key (w, "allow");
-  json_w_bool (w, false);
-  json_w_key (w, "access");
-  json_w_string (w, "rwm");
-  json_w_end_object (w);
-  json_w_end_array (w);
+  template_write_deny_all_devices (w);
   json_w_key (w, "memory");
   json_w_begin_object (w);
   json_w_key (w, "limit");
@@ -315,31 +225,15 @@ write_linux (struct json_writer *w, bool rootless, struct error **err)
   json_w_end_object (w);
   json_w_end_object (w);
 
-  json_w_key (w, "namespaces");
-  json_w_begin_array (w);
-  for (const char *const *t = ns_types; *t; t++)
-    {
-      json_w_begin_object (w);
-      json_w_key (w, "type");
-      json_w_string (w, *t);
-      json_w_end_object (w);
-    }
-  if (rootless)
-    {
-      json_w_begin_object (w);
-      json_w_key (w, "type");
-      json_w_string (w, "user");
-      json_w_end_object (w);
-    }
-  json_w_end_array (w);
+  template_write_namespaces (w, rootless ? ns_types_rootless : ns_types);
   if (rootless)
     {
       /* Like `runc spec --rootless`: the caller's own ids become root inside. */
-      write_id_map (w, "uidMappings", geteuid ());
-      write_id_map (w, "gidMappings", getegid ());
+      template_write_id_mapping (w, "uidMappings", geteuid ());
+      template_write_id_mapping (w, "gidMappings", getegid ());
     }
-  write_strv (w, "maskedPaths", masked_paths);
-  write_strv (w, "readonlyPaths", readonly_paths);
+  json_w_key_strv (w, "maskedPaths", masked_paths);
+  json_w_key_strv (w, "readonlyPaths", readonly_paths);
   json_w_key (w, "seccomp");
   if (write_seccomp (w, err) < 0)
     return -1;
@@ -355,16 +249,10 @@ spec_hardened_config_json (bool rootless, char **out, struct error **err)
   json_w_begin_object (w);
   json_w_key (w, "ociVersion");
   json_w_string (w, CAPSA_OCI_VERSION);
-  write_process (w);
-  json_w_key (w, "root");
-  json_w_begin_object (w);
-  json_w_key (w, "path");
-  json_w_string (w, "rootfs");
-  json_w_key (w, "readonly");
-  json_w_bool (w, true);
-  json_w_end_object (w);
-  json_w_key (w, "hostname");
-  json_w_string (w, "capsa");
+  /* No inheritable and no ambient set: capabilities end at this process. */
+  template_write_process (w, /* terminal */ false, spec_hardened_capabilities,
+                          /* ambient */ false);
+  template_write_root_and_hostname (w);
   write_mounts (w, rootless);
   if (write_linux (w, rootless, err) < 0)
     {
