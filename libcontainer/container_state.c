@@ -32,32 +32,13 @@ statedir_path (const char *root, const char *id)
   return p;
 }
 
-static int
-mkdir_parents (const char *path, mode_t mode)
-{
-  _cleanup_free_ char *copy = strdup (path);
-  if (copy == NULL)
-    return -1;
-  for (char *p = copy + 1; *p; p++)
-    if (*p == '/')
-      {
-        *p = '\0';
-        if (mkdir (copy, mode) < 0 && errno != EEXIST)
-          return -1;
-        *p = '/';
-      }
-  if (mkdir (copy, mode) < 0 && errno != EEXIST)
-    return -1;
-  return 0;
-}
-
 int
 statedir_create (const char *root, const char *id, struct error **err)
 {
   _cleanup_free_ char *dir = statedir_path (root, id);
   if (mkdir (root, 0700) < 0 && errno != EEXIST)
     {
-      if (errno != ENOENT || mkdir_parents (root, 0700) < 0)
+      if (errno != ENOENT || fs_mkdir_all (root, 0700) < 0)
         return error_set (err, errno, "create state root \"%s\"", root);
     }
   /* mkdir is the atomic arbiter between two concurrent creates of one ID. */

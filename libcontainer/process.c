@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "spec/util/cleanup.h"
+#include "util/fs.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -315,25 +316,6 @@ process_set_user (const struct spec_process *p, struct error **err)
 
 /* ---- cwd, umask ---- */
 
-static int
-mkdir_p (const char *path, mode_t mode)
-{
-  _cleanup_free_ char *copy = strdup (path);
-  if (copy == NULL)
-    return -1;
-  for (char *s = copy + 1; *s; s++)
-    if (*s == '/')
-      {
-        *s = '\0';
-        if (mkdir (copy, mode) < 0 && errno != EEXIST)
-          return -1;
-        *s = '/';
-      }
-  if (mkdir (copy, mode) < 0 && errno != EEXIST)
-    return -1;
-  return 0;
-}
-
 int
 process_set_cwd (const struct spec_process *p, struct error **err)
 {
@@ -343,7 +325,7 @@ process_set_cwd (const struct spec_process *p, struct error **err)
       if (errno != ENOENT)
         return error_set (err, errno, "process.cwd: chdir \"%s\"", cwd);
       /* Like runc, a missing working directory is created. */
-      if (mkdir_p (cwd, 0755) < 0)
+      if (fs_mkdir_all (cwd, 0755) < 0)
         return error_set (err, errno, "process.cwd: mkdir \"%s\"", cwd);
       if (chdir (cwd) < 0)
         return error_set (err, errno, "process.cwd: chdir \"%s\"", cwd);

@@ -498,3 +498,22 @@ fs_remove_tree (const char *path, struct error **err)
 {
   return remove_at (AT_FDCWD, path, path, err);
 }
+
+int
+fs_mkdir_all (const char *path, mode_t mode)
+{
+  _cleanup_free_ char *copy = strdup (path);
+  if (copy == NULL)
+    return -1;
+  for (char *p = copy + 1; *p; p++)
+    if (*p == '/')
+      {
+        *p = '\0';
+        if (mkdir (copy, mode) < 0 && errno != EEXIST)
+          return -1;
+        *p = '/';
+      }
+  if (mkdir (copy, mode) < 0 && errno != EEXIST)
+    return -1;
+  return 0;
+}

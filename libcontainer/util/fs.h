@@ -22,6 +22,11 @@ int fs_mkdir_p_in_root (int rootfs_fd, const char *path, mode_t mode, struct err
  * returns an O_PATH fd of it that does not follow a final symlink. */
 int fs_make_mount_target (int rootfs_fd, const char *path, bool dir, struct error **err);
 
+/* mkdir -p of a path as this process sees it, with no confinement to a rootfs
+ * (that is fs_mkdir_p_in_root); directories that exist already are fine. Returns -1 with errno set, so each
+ * caller words its own message. */
+int fs_mkdir_all (const char *path, mode_t mode);
+
 /* Write `len` bytes to path atomically (temp file, fsync, rename). */
 int fs_write_file_atomic (const char *path, const char *data, size_t len, mode_t mode,
                           struct error **err);

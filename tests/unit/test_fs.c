@@ -359,6 +359,22 @@ test_files (void)
 }
 
 static void
+test_mkdir_all (void)
+{
+  char p[512], file[512];
+  snprintf (p, sizeof p, "%s/all/a/b/c", base);
+  CHECK (fs_mkdir_all (p, 0700) == 0);
+  CHECK (exists ("all/a/b/c"));
+  CHECK (fs_mkdir_all (p, 0700) == 0); /* existing is fine */
+  /* A file in the way fails with errno set for the caller's message. */
+  put ("all/file", "x");
+  snprintf (file, sizeof file, "%s/all/file/sub", base);
+  errno = 0;
+  CHECK (fs_mkdir_all (file, 0700) == -1);
+  CHECK (errno == ENOTDIR);
+}
+
+static void
 test_remove_tree (void)
 {
   struct error *err = NULL;
@@ -394,6 +410,7 @@ main (void)
   fs_set_openat2_disabled (false);
 
   test_files ();
+  test_mkdir_all ();
   close (rootfd);
   test_remove_tree ();
   return unit_finish ("test_fs");
