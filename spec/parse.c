@@ -284,15 +284,9 @@ struct spec_config *
 spec_config_parse_data (const char *data, size_t len, const char *name, struct error **err)
 {
   struct pctx p;
-  char reason[512];
-  pctx_init (&p, name, err);
-
-  struct json_value *doc = json_parse (data, len, reason, sizeof reason);
+  struct json_value *doc = pctx_parse_doc (&p, name, data, len, err);
   if (doc == NULL)
-    {
-      error_set (err, 0, "%s: invalid JSON: %s", p.name, reason);
-      return NULL;
-    }
+    return NULL;
   struct spec_config *c = calloc (1, sizeof *c);
   if (c == NULL)
     {
@@ -396,14 +390,9 @@ struct spec_resources *
 spec_resources_parse_data (const char *data, size_t len, const char *name, struct error **err)
 {
   struct pctx p;
-  char reason[512];
-  pctx_init (&p, name, err);
-  struct json_value *doc = json_parse (data, len, reason, sizeof reason);
+  struct json_value *doc = pctx_parse_doc (&p, name, data, len, err);
   if (doc == NULL)
-    {
-      error_set (err, 0, "%s: invalid JSON: %s", p.name, reason);
-      return NULL;
-    }
+    return NULL;
   struct spec_resources *r = calloc (1, sizeof *r);
   int rc = -1;
   if (r == NULL)
@@ -425,14 +414,9 @@ struct spec_process *
 spec_process_parse_data (const char *data, size_t len, const char *name, struct error **err)
 {
   struct pctx p;
-  char reason[512];
-  pctx_init (&p, name, err);
-  struct json_value *doc = json_parse (data, len, reason, sizeof reason);
+  struct json_value *doc = pctx_parse_doc (&p, name, data, len, err);
   if (doc == NULL)
-    {
-      error_set (err, 0, "%s: invalid JSON: %s", p.name, reason);
-      return NULL;
-    }
+    return NULL;
   struct spec_process *pr = calloc (1, sizeof *pr);
   int rc = -1;
   if (pr == NULL)

@@ -17,6 +17,18 @@ pctx_init (struct pctx *p, const char *name, struct error **err)
   p->len = 0;
 }
 
+struct json_value *
+pctx_parse_doc (struct pctx *p, const char *name, const char *data, size_t len,
+                struct error **err)
+{
+  char reason[512];
+  pctx_init (p, name, err);
+  struct json_value *doc = json_parse (data, len, reason, sizeof reason);
+  if (doc == NULL)
+    error_set (err, 0, "%s: invalid JSON: %s", p->name, reason);
+  return doc;
+}
+
 static void
 pctx_append (struct pctx *p, const char *fmt, ...)
 {

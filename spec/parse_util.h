@@ -21,6 +21,10 @@ struct pctx
 };
 
 void pctx_init (struct pctx *p, const char *name, struct error **err);
+/* pctx_init, then parse the document text; NULL on invalid JSON, with
+ * "<name>: invalid JSON: <reason>" in *err. The caller json_free()s it. */
+struct json_value *pctx_parse_doc (struct pctx *p, const char *name, const char *data,
+                                   size_t len, struct error **err);
 /* Push a path component; returns the length to restore with pctx_pop. */
 size_t pctx_push_key (struct pctx *p, const char *key);
 size_t pctx_push_index (struct pctx *p, size_t i);

@@ -116,14 +116,9 @@ struct spec_state *
 spec_state_parse (const char *data, size_t len, struct error **err)
 {
   struct pctx p;
-  char reason[512];
-  pctx_init (&p, "state.json", err);
-  struct json_value *doc = json_parse (data, len, reason, sizeof reason);
+  struct json_value *doc = pctx_parse_doc (&p, "state.json", data, len, err);
   if (doc == NULL)
-    {
-      error_set (err, 0, "%s: invalid JSON: %s", p.name, reason);
-      return NULL;
-    }
+    return NULL;
   struct spec_state *s = calloc (1, sizeof *s);
   int rc = -1;
   if (s == NULL)
