@@ -335,6 +335,9 @@ def test_masks_use_real_dev_null(capsa, bundle, cid, workdir, resolver_env):
         assert "secret" not in r.out and "fake-dev-null" not in r.out, r
         f = r.facts
         assert f["type"] == "char" and f["rdev"] == "1:3", r
+    else:
+        # Refused rather than binding the image's file (runc 1.1.5 would bind it).
+        assert "is not the null device (1:3)" in r.err, r
     h.ensure_nothing_left(capsa, cid, bundle)
 
 
@@ -423,3 +426,87 @@ def test_lxcfs_style_proc_file_bind_allowed(runtime, bundle, cid, workdir):
     r = runtime.run(bundle, cid)
     assert r.rc == 0, r
     assert "MemTotal: 1234 kB" in r.out, r
+
+
+# ---- races: a host-side attacker flips a path of the rootfs between a directory (or
+# file) and a symlink to the host with renameat2(RENAME_EXCHANGE) while capsa sets the
+# container up, again and again (the CVE-2019-19921 / 2023-27561 / 2025-31133 /
+# 2025-52881 pattern; in real attacks another container sharing the volume does it).
+
+import ctypes  # noqa: E402
+import threading  # noqa: E402
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a, b):
+    return _libc.renameat2(_AT_FDCWD, a.encode(), _AT_FDCWD, b.encode(), _RENAME_EXCHANGE)
+
+
+class Flipper(threading.Thread):
+    def __init__(self, path, alt):
+        super().__init__(daemon=True)
+        self.path, self.alt, self.stop, self.flips = path, alt, threading.Event(), 0
+
+    def run(self):
+        while not self.stop.is_set():
+            if _exchange(self.path, self.alt) == 0:
+                self.flips += 1
+
+    def finish(self):
+        self.stop.set()
+        self.join()
+
+
+RACES = {
+    # name: (path in rootfs, make the benign thing, config change)
+    "proc": "proc",
+    "mount-target": "mnt/target",
+    "dev-null-mask": "dev/null",
+}
+
+
+@pytest.mark.parametrize("race", sorted(RACES))
+def test_race_swapped_paths(capsa, make_bundle, cid, workdir, race):
+    before = host_mount_points()
+    decoy_dir = os.path.join(workdir, "decoy-dir")
+    os.mkdir(decoy_dir)
+    victim = make_victim(workdir)
+    b = make_bundle()
+    rel = RACES[race]
+    path = os.path.join(b.rootfs, rel)
+    alt = path + ".alt"
+    if os.path.lexists(path):
+        shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.unlink(path)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if race == "dev-null-mask":
+        drop_mount(b.config, "/dev")
+        b.config["linux"]["maskedPaths"].append("/etc/hostname")
+        open(path, "w").close()
+        os.symlink(victim, alt)
+    else:
+        os.mkdir(path)
+        os.symlink(decoy_dir, alt)
+        if race == "mount-target":
+            b.config["mounts"].append({"destination": "/" + rel, "type": "tmpfs",
+                                       "source": "tmpfs", "options": ["size=1m"]})
+    b.config["root"]["readonly"] = False
+    b.helper("exit", "0").write()
+    flipper = Flipper(path, alt)
+    flipper.start()
+    outcomes = {}
+    try:
+        for i in range(25):
+            r = capsa.run(b, "%s-%d" % (cid, i))
+            outcomes[r.rc] = outcomes.get(r.rc, 0) + 1
+            if r.rc != 0:
+                outcomes.setdefault("errors", set()).add(
+                    r.err.split("msg=")[-1].strip()[:140])
+            capsa.delete("%s-%d" % (cid, i), force=True)
+    finally:
+        flipper.finish()
+    print("race %s: %d flips, outcomes %s" % (race, flipper.flips, outcomes))
+    assert flipper.flips > 100, flipper.flips
+    assert_host_clean(before, [decoy_dir], [(victim, "untouched")])
