@@ -510,3 +510,44 @@ def test_race_swapped_paths(capsa, make_bundle, cid, workdir, race):
     print("race %s: %d flips, outcomes %s" % (race, flipper.flips, outcomes))
     assert flipper.flips > 100, flipper.flips
     assert_host_clean(before, [decoy_dir], [(victim, "untouched")])
+
+
+# ---- CVE-2025-52565 (/dev/console): with a terminal and no tmpfs on /dev, the image's
+# /dev/console is a symlink to a host file; the pty must not be bound over it.
+
+def test_dev_console_symlink_with_terminal(capsa, bundle, cid, workdir, resolver_env):
+    import subprocess
+    recvtty = os.path.join(os.path.dirname(h.HELPER_BIN), "recvtty")
+    if not os.access(recvtty, os.X_OK):
+        pytest.skip("recvtty not built (make recvtty)")
+    before = host_mount_points()
+    drop_mount(bundle.config, "/dev")
+    bundle.config["root"]["readonly"] = False
+    victim = make_victim(workdir, "console-victim")
+    replace_with_symlink(bundle.rootfs, "dev/console", victim)
+    bundle.config["process"]["terminal"] = True
+    bundle.helper("write", "/dev/console", "pwned", "--", "stat", "/dev/console").write()
+    sock = os.path.join(workdir, "console.sock")
+    out = open(os.path.join(workdir, "tty.out"), "wb")
+    p = subprocess.Popen([recvtty, sock], stdout=out, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            if os.path.exists(sock) or p.poll() is not None:
+                break
+            time.sleep(0.01)
+        r = capsa.run(bundle, cid, "--console-socket", sock, env=resolver_env)
+        print("outcome:", r.rc, r.err.strip()[-160:])
+    finally:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        out.close()
+    assert_host_clean(before, victims=[(victim, "untouched")])
+    if r.rc == 0:
+        with open(out.name, errors="replace") as f:
+            facts = h.facts(f.read().replace("\r", ""))
+        # Inside, /dev/console is the pty (a char device), not the host file.
+        assert facts.get("type") == "char", facts
+    h.ensure_nothing_left(capsa, cid, bundle)
