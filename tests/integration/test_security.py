@@ -379,3 +379,77 @@ def test_memory_policy_bind(capsa, bundle, cid):
     r = capsa.run(bundle, cid)
     assert r.rc == 0, r
     assert "bind:0" in r.out, r
+
+
+# ---- seccomp notify: the listener at linux.seccomp.listenerPath receives the notify
+# fd with the container process state, and answers the container's syscall.
+
+import array  # noqa: E402
+import fcntl as _fcntl  # noqa: E402
+import json as _json  # noqa: E402
+import socket  # noqa: E402
+import struct  # noqa: E402
+import threading  # noqa: E402
+
+SECCOMP_IOCTL_NOTIF_RECV = 0xC0502100     # _IOWR('!', 0, struct seccomp_notif), 80 bytes
+SECCOMP_IOCTL_NOTIF_SEND = 0xC0182101     # _IOWR('!', 1, struct seccomp_notif_resp), 24
+
+
+class NotifyAgent(threading.Thread):
+    """Accepts one connection, takes the fd and state, answers one notification."""
+
+    def __init__(self, path, answer):
+        super().__init__(daemon=True)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(path)
+        self.sock.listen(1)
+        self.sock.settimeout(20)
+        self.answer, self.state, self.nr, self.error = answer, None, None, None
+
+    def run(self):
+        try:
+            conn, _ = self.sock.accept()
+            fds = array.array("i")
+            msg, anc, _, _ = conn.recvmsg(65536, socket.CMSG_SPACE(4 * fds.itemsize))
+            for level, typ, data in anc:
+                if level == socket.SOL_SOCKET and typ == socket.SCM_RIGHTS:
+                    fds.frombytes(data[:len(data) - (len(data) % fds.itemsize)])
+            self.state = _json.loads(msg.decode())
+            conn.close()
+            buf = bytearray(80)
+            _fcntl.ioctl(fds[0], SECCOMP_IOCTL_NOTIF_RECV, buf)
+            nid, _pid, _flags, self.nr = struct.unpack_from("=QIIi", buf)
+            resp = struct.pack("=QqiI", nid, self.answer, 0, 0)
+            _fcntl.ioctl(fds[0], SECCOMP_IOCTL_NOTIF_SEND, bytearray(resp))
+            for fd in fds:
+                os.close(fd)
+        except Exception as e:  # reported by the test
+            self.error = e
+        finally:
+            self.sock.close()
+
+
+def test_seccomp_notify_listener_answers(capsa, bundle, cid, workdir):
+    path = os.path.join(workdir, "agent.sock")
+    agent = NotifyAgent(path, 4242)
+    agent.start()
+    bundle.config["linux"]["seccomp"] = {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "listenerPath": path,
+        "listenerMetadata": "capsa-test-meta",
+        "syscalls": [{"names": ["getppid"], "action": "SCMP_ACT_NOTIFY"}],
+    }
+    # The listener fd went to the agent: the process holds only its stdio.
+    bundle.helper("fds", "--", "syscall-errno", "getppid").write()
+    r = capsa.run(bundle, cid)
+    agent.join(10)
+    assert agent.error is None, agent.error
+    assert r.rc == 0, r
+    f = r.facts
+    assert f["ret"] == "4242", r                 # the agent's answer, not the kernel's
+    assert f["fds"] == "0,1,2", r
+    st = agent.state
+    assert st["fds"] == ["seccompFd"] and st["metadata"] == "capsa-test-meta", st
+    assert st["state"]["id"] == cid and st["state"]["status"] == "creating", st
+    assert st["pid"] > 0 and st["state"]["pid"] == st["pid"], st
+    assert agent.nr == 110, agent.nr               # __NR_getppid on x86_64
