@@ -21,10 +21,12 @@
 
 #define HOST_CGROUP_ROOT "/sys/fs/cgroup"
 
-/* The path of the calling process in the hierarchy whose /proc/self/cgroup
- * controller field is `ctrls` ("" for the unified hierarchy). */
+/* Walk /proc/self/cgroup ("id:controllers:path" lines) for the first line
+ * whose controller field `accept`s `arg`; returns a copy of that field, or of
+ * the line's path when `want_path`. */
 static char *
-own_cgroup_path (const char *procself, const char *ctrls)
+procself_find (const char *procself, bool (*accept) (const char *field, const char *arg),
+               const char *arg, bool want_path)
 {
   _cleanup_free_ char *copy = strdup (procself);
   char *save = NULL;
@@ -37,10 +39,24 @@ own_cgroup_path (const char *procself, const char *ctrls)
       if (p == NULL)
         continue;
       *p = '\0';
-      if (strcmp (c + 1, ctrls) == 0)
-        return strdup (p + 1);
+      if (accept (c + 1, arg))
+        return strdup (want_path ? p + 1 : c + 1);
     }
   return NULL;
+}
+
+static bool
+field_equals (const char *field, const char *ctrls)
+{
+  return strcmp (field, ctrls) == 0;
+}
+
+/* The path of the calling process in the hierarchy whose /proc/self/cgroup
+ * controller field is `ctrls` ("" for the unified hierarchy). */
+static char *
+own_cgroup_path (const char *procself, const char *ctrls)
+{
+  return procself_find (procself, field_equals, ctrls, true);
 }
 
 /* Does every controller of a /proc/self/cgroup field appear in the mount's
@@ -79,21 +95,7 @@ ctrls_match (const char *field, const char *super_opts)
 static char *
 ctrls_for_mount (const char *procself, const char *super_opts)
 {
-  _cleanup_free_ char *copy = strdup (procself);
-  char *save = NULL;
-  if (copy == NULL)
-    return NULL;
-  for (char *line = strtok_r (copy, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
-    {
-      char *c = strchr (line, ':');
-      char *p = c ? strchr (c + 1, ':') : NULL;
-      if (p == NULL)
-        continue;
-      *p = '\0';
-      if (ctrls_match (c + 1, super_opts))
-        return strdup (c + 1);
-    }
-  return NULL;
+  return procself_find (procself, ctrls_match, super_opts, false);
 }
 
 static int
