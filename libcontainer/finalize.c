@@ -15,12 +15,13 @@ finalize_process (const struct spec_config *c, struct security_plan *sec, int sy
   const struct spec_process *p = c->process;
   struct sync_msg m;
 
-  if (security_before_user (sec, err) < 0)
-    return NULL;
   /* chdir while still root (the user may lack search permission on the path's
-   * parents, as in runc); process_set_cwd verifies the result is inside the root. */
+   * parents, as in runc), and before a seccomp filter that may deny getcwd, which
+   * process_set_cwd uses to verify the result is inside the root. */
   int cwd_ret = process_set_cwd (p, err);
   if (cwd_ret < 0 && (*err)->errnum != EACCES)
+    return NULL;
+  if (security_before_user (sec, err) < 0)
     return NULL;
   if (process_set_user (p, err) < 0)
     return NULL;

@@ -175,7 +175,7 @@ spawn_serve (struct init_args *a, int sock, struct spawn_result *out, struct err
         case SYNC_READY:
           return 0;
         case SYNC_ERROR:
-          return error_set (err, m.value, "%s", m.payload);
+          return sync_error_from (&m, err);
         case SYNC_HOOKS:
           {
             struct spec_state st = hook_state (a, out->pid, "creating");
@@ -265,7 +265,7 @@ spawn_container (struct init_args *a, struct cgroup_manager *cg, struct spawn_re
             goto fail_mid;
           if (m.type == SYNC_ERROR)
             {
-              error_set (err, m.value, "%s", m.payload);
+              sync_error_from (&m, err);
               goto fail_mid;
             }
           if (m.type == SYNC_MAPS_PLS)

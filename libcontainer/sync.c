@@ -83,12 +83,22 @@ sync_recv (int sock, struct sync_msg *m, int *fd, struct error **err)
 }
 
 int
+sync_error_from (const struct sync_msg *m, struct error **err)
+{
+  /* The child's message already ends with strerror: keep only its errno. */
+  error_set (err, 0, "%s", m->payload);
+  if (err && *err)
+    (*err)->errnum = m->value;
+  return -1;
+}
+
+int
 sync_expect (int sock, enum sync_type want, struct sync_msg *m, int *fd, struct error **err)
 {
   if (sync_recv (sock, m, fd, err) < 0)
     return -1;
   if (m->type == SYNC_ERROR)
-    return error_set (err, 0, "%s", m->payload);
+    return sync_error_from (m, err);
   if (m->type != (uint32_t) want)
     return error_set (err, 0, "sync: unexpected message %u (wanted %d)", m->type, want);
   return 0;

@@ -39,6 +39,8 @@ int sync_send (int sock, enum sync_type type, int32_t value, const char *payload
 int sync_recv (int sock, struct sync_msg *m, int *fd, struct error **err);
 /* Receive, and fail unless it is `want`; a SYNC_ERROR becomes the error. */
 int sync_expect (int sock, enum sync_type want, struct sync_msg *m, int *fd, struct error **err);
+/* A SYNC_ERROR message as our error (its text, its errno). Returns -1. */
+int sync_error_from (const struct sync_msg *m, struct error **err);
 /* Child side: report err to the parent and _exit(1). */
 __attribute__ ((noreturn)) void sync_fail (int sock, struct error *err);
 

@@ -57,3 +57,24 @@ def test_masked_paths_need_a_mount_namespace(capsa, bundle, cid):
     assert r.rc == 1
     assert "need a mount namespace" in r.err
     h.ensure_nothing_left(capsa, cid, bundle)
+
+
+def test_seccomp_denying_getcwd_without_nnp(runtime, bundle, cid):
+    """The cwd is set and verified before a filter that denies getcwd is loaded
+    (without noNewPrivileges the filter goes in early); runtime-tools linux_seccomp."""
+    bundle.config["process"]["noNewPrivileges"] = False
+    bundle.config["linux"]["seccomp"] = {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["getcwd"], "action": "SCMP_ACT_ERRNO"}]}
+    bundle.helper("syscall-errno", "getcwd").write()
+    r = runtime.run(bundle, cid)
+    assert r.rc == 0, r
+    assert r.facts.get("errno_name") == "EPERM" or r.facts.get("errno") == "1", r
+
+
+def test_child_error_names_errno_once(capsa, bundle, cid):
+    bundle.set_args("/no/such/binary").write()
+    r = capsa.create(bundle, cid)
+    assert r.rc == 1
+    assert r.err.count("No such file or directory") == 1, r.err
+    h.ensure_nothing_left(capsa, cid, bundle)
