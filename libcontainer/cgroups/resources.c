@@ -59,6 +59,24 @@ apply_devices (struct cgroup_manager *m, const struct spec_resources *r, struct 
   return cg_bpf_attach_devices (fd, h->dir, rules, n, err);
 }
 
+/* hugepageLimits: one knob per page size, named alike on v1 and cgroup2 but
+ * for the suffix. */
+static int
+apply_hugetlb (const struct cg_hier *h, const struct spec_resources *r, struct error **err)
+{
+  const char *suffix = h->v2 ? "max" : "limit_in_bytes";
+  for (size_t i = 0; i < r->hugepage_limits_len; i++)
+    {
+      _cleanup_free_ char *file = NULL;
+      if (asprintf (&file, "hugetlb.%s.%s", r->hugepage_limits[i].page_size, suffix) < 0)
+        return error_set (err, ENOMEM, "hugepageLimits");
+      if (cg_set (h->dir, file, "linux.resources.hugepageLimits", err, "%" PRIu64,
+                  r->hugepage_limits[i].limit) < 0)
+        return -1;
+    }
+  return 0;
+}
+
 static int
 apply_rdma (struct cg_hier *h, const struct spec_resources *r, struct error **err)
 {
@@ -166,7 +184,7 @@ cg_apply_resources (struct cgroup_manager *m, const struct spec_resources *r, bo
     {
       if ((h = cg_find (m, "hugetlb")) == NULL)
         return missing ("linux.resources.hugepageLimits", "hugetlb", err);
-      if ((h->v2 ? cg_v2_hugetlb : cg_v1_hugetlb) (h->dir, r, err) < 0)
+      if (apply_hugetlb (h, r, err) < 0)
         return -1;
     }
   if (r->network && apply_network (m, r->network, err) < 0)

@@ -14,13 +14,11 @@ int cg_set (const char *dir, const char *file, const char *jpath, struct error *
 int cg_v1_memory (const char *dir, const struct spec_memory *mem, struct error **err);
 int cg_v1_cpu (const char *dir, const struct spec_cpu *cpu, struct error **err);
 int cg_v1_blkio (const char *dir, const struct spec_blkio *b, struct error **err);
-int cg_v1_hugetlb (const char *dir, const struct spec_resources *r, struct error **err);
 int cg_v1_devices (const char *dir, const struct cg_dev_rule *rules, size_t n, struct error **err);
 
 int cg_v2_memory (const char *dir, const struct spec_memory *mem, struct error **err);
 int cg_v2_cpu (const char *dir, const struct spec_cpu *cpu, struct error **err);
 int cg_v2_io (const char *dir, const struct spec_blkio *b, struct error **err);
-int cg_v2_hugetlb (const char *dir, const struct spec_resources *r, struct error **err);
 int cg_v2_unified (const char *dir, const struct spec_resources *r, struct error **err);
 
 #endif

@@ -161,21 +161,6 @@ cg_v1_blkio (const char *dir, const struct spec_blkio *b, struct error **err)
 }
 
 int
-cg_v1_hugetlb (const char *dir, const struct spec_resources *r, struct error **err)
-{
-  for (size_t i = 0; i < r->hugepage_limits_len; i++)
-    {
-      _cleanup_free_ char *file = NULL;
-      if (asprintf (&file, "hugetlb.%s.limit_in_bytes", r->hugepage_limits[i].page_size) < 0)
-        return error_set (err, ENOMEM, "hugepageLimits");
-      if (cg_set (dir, file, "linux.resources.hugepageLimits", err, "%" PRIu64,
-                  r->hugepage_limits[i].limit) < 0)
-        return -1;
-    }
-  return 0;
-}
-
-int
 cg_v1_devices (const char *dir, const struct cg_dev_rule *rules, size_t n, struct error **err)
 {
   /* Start from nothing allowed; then the rules in order. */

@@ -137,21 +137,6 @@ cg_v2_io (const char *dir, const struct spec_blkio *b, struct error **err)
 }
 
 int
-cg_v2_hugetlb (const char *dir, const struct spec_resources *r, struct error **err)
-{
-  for (size_t i = 0; i < r->hugepage_limits_len; i++)
-    {
-      _cleanup_free_ char *file = NULL;
-      if (asprintf (&file, "hugetlb.%s.max", r->hugepage_limits[i].page_size) < 0)
-        return error_set (err, ENOMEM, "hugepageLimits");
-      if (cg_set (dir, file, "linux.resources.hugepageLimits", err, "%" PRIu64,
-                  r->hugepage_limits[i].limit) < 0)
-        return -1;
-    }
-  return 0;
-}
-
-int
 cg_v2_unified (const char *dir, const struct spec_resources *r, struct error **err)
 {
   for (size_t i = 0; i < r->unified_len; i++)
