@@ -78,3 +78,16 @@ def test_child_error_names_errno_once(capsa, bundle, cid):
     assert r.rc == 1
     assert r.err.count("No such file or directory") == 1, r.err
     h.ensure_nothing_left(capsa, cid, bundle)
+
+
+def test_failing_poststop_hook_does_not_stop_the_next(runtime, bundle, cid, workdir):
+    """Spec: a failing poststop hook is a warning; the remaining hooks still run
+    (runtime-tools poststop_fail)."""
+    out = os.path.join(workdir, "poststop.out")
+    bundle.config["hooks"] = {"poststop": [
+        {"path": "/bin/false", "args": ["false"]},
+        {"path": "/bin/sh", "args": ["sh", "-c", "echo second >> %s" % out]}]}
+    bundle.set_args("true").write()
+    assert runtime.run(bundle, cid).rc == 0
+    assert open(out).read() == "second\n"
+    h.ensure_nothing_left(runtime, cid, bundle)
