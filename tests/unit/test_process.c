@@ -17,51 +17,10 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "unit_child.h"
 #include "libcontainer/process.h"
 
 static char tmpdir[] = "/tmp/capsa-test-process-XXXXXX";
-static int report_fd = -1; /* the child's pipe to the parent */
-
-/* Run fn in a child; its CHECK results are added to ours. */
-static void
-in_child (const char *what, void (*fn) (void))
-{
-  int p[2];
-  if (pipe (p) < 0)
-    {
-      CHECK (!"pipe");
-      return;
-    }
-  pid_t pid = fork ();
-  if (pid == 0)
-    {
-      close (p[0]);
-      report_fd = p[1];
-      alarm (20);
-      unit_passed = unit_failed = 0;
-      fn ();
-      int counts[2] = { unit_passed, unit_failed };
-      fflush (stdout);
-      if (write (report_fd, counts, sizeof counts) < 0)
-        _exit (2);
-      _exit (0);
-    }
-  close (p[1]);
-  int counts[2] = { 0, 0 };
-  ssize_t n = read (p[0], counts, sizeof counts);
-  close (p[0]);
-  int status;
-  waitpid (pid, &status, 0);
-  if (n != sizeof counts || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
-    {
-      fprintf (stderr, "child for %s died (status %#x)\n", what, status);
-      unit_failed++;
-      return;
-    }
-  unit_passed += counts[0];
-  unit_failed += counts[1];
-}
-
 static void
 write_file (const char *path, const char *data, mode_t mode)
 {
@@ -177,7 +136,7 @@ static void
 child_close_fds (void)
 {
   /* Move the report pipe out of the way of the fds under test. */
-  report_fd = fcntl (report_fd, F_DUPFD_CLOEXEC, 200);
+  unit_report_fd = fcntl (unit_report_fd, F_DUPFD_CLOEXEC, 200);
   int base = open ("/dev/null", O_RDONLY | O_CLOEXEC);
   /* 3,4 preserved (3 starts CLOEXEC), 9 kept for the runtime, the rest closed. */
   for (int fd = 3; fd <= 12; fd++)
@@ -185,7 +144,7 @@ child_close_fds (void)
       dup2 (base, fd);
   dup3 (base, 3, O_CLOEXEC);
   dup2 (base, 100);
-  int keep[] = { 9, report_fd };
+  int keep[] = { 9, unit_report_fd };
   struct error *err = NULL;
   CHECK (process_close_fds (2, keep, 2, &err) == 0);
   CHECK (fd_open (0) && fd_open (1) && fd_open (2));
@@ -200,9 +159,9 @@ child_close_fds (void)
 
   /* Preserving more fds than exist is not an error: nothing to hand over. */
   dup3 (9, 8, O_CLOEXEC);
-  CHECK (process_close_fds (10, &report_fd, 1, &err) == 0);
+  CHECK (process_close_fds (10, &unit_report_fd, 1, &err) == 0);
   CHECK (fd_open (8) && !fd_cloexec (8) && fd_open (9) && !fd_cloexec (9));
-  CHECK (fd_open (report_fd) && fd_cloexec (report_fd));
+  CHECK (fd_open (unit_report_fd) && fd_cloexec (unit_report_fd));
   CHECK (process_close_fds (-1, NULL, 0, &err) < 0);
   CHECK_CONTAINS (err ? err->msg : NULL, "preserve-fds");
   error_free (&err);
@@ -501,17 +460,17 @@ main (void)
       return 1;
     }
   test_resolve_exec ();
-  in_child ("close_fds", child_close_fds);
-  in_child ("cwd", child_cwd_create);
-  in_child ("umask", child_umask);
-  in_child ("scheduling", child_sched);
-  in_child ("personality", child_personality_mempolicy);
+  unit_in_child ("close_fds", child_close_fds);
+  unit_in_child ("cwd", child_cwd_create);
+  unit_in_child ("umask", child_umask);
+  unit_in_child ("scheduling", child_sched);
+  unit_in_child ("personality", child_personality_mempolicy);
   if (geteuid () == 0)
     {
       test_parent_side ();
-      in_child ("cwd outside root", child_cwd_outside_root);
-      in_child ("set_user", child_set_user);
-      in_child ("set_user without groups", child_set_user_no_groups);
+      unit_in_child ("cwd outside root", child_cwd_outside_root);
+      unit_in_child ("set_user", child_set_user);
+      unit_in_child ("set_user without groups", child_set_user_no_groups);
     }
   else
     printf ("skip rlimits/oom, set_user, cwd-outside-root: need root\n");

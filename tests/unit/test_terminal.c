@@ -19,47 +19,10 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "unit_child.h"
 #include "libcontainer/terminal.h"
 
 static char tmpdir[] = "/tmp/capsa-test-terminal-XXXXXX";
-static int report_fd = -1;
-
-static void
-in_child (const char *what, void (*fn) (void))
-{
-  int p[2];
-  if (pipe (p) < 0)
-    return;
-  pid_t pid = fork ();
-  if (pid == 0)
-    {
-      close (p[0]);
-      report_fd = p[1];
-      alarm (20);
-      unit_passed = unit_failed = 0;
-      fn ();
-      int counts[2] = { unit_passed, unit_failed };
-      fflush (stdout);
-      if (write (report_fd, counts, sizeof counts) < 0)
-        _exit (2);
-      _exit (0);
-    }
-  close (p[1]);
-  int counts[2] = { 0, 0 };
-  ssize_t n = read (p[0], counts, sizeof counts);
-  close (p[0]);
-  int status;
-  waitpid (pid, &status, 0);
-  if (n != sizeof counts || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
-    {
-      fprintf (stderr, "child for %s died (status %#x)\n", what, status);
-      unit_failed++;
-      return;
-    }
-  unit_passed += counts[0];
-  unit_failed += counts[1];
-}
-
 static bool
 same_file (int a, int b)
 {
@@ -255,7 +218,7 @@ child_make_controlling (void)
     return;
   signal (SIGHUP, SIG_IGN); /* closing the master hangs up our session */
   /* Keep the report pipe away from 0-2, which the slave takes over. */
-  report_fd = fcntl (report_fd, F_DUPFD_CLOEXEC, 10);
+  unit_report_fd = fcntl (unit_report_fd, F_DUPFD_CLOEXEC, 10);
   int saved_err = fcntl (2, F_DUPFD_CLOEXEC, 10);
   CHECK (terminal_make_controlling (slave, &err) == 0);
   bool ok = isatty (0) && isatty (1) && isatty (2) && tcgetsid (0) == getpid ()
@@ -376,10 +339,10 @@ main (void)
   signal (SIGPIPE, SIG_IGN);
   test_pty_and_fd_passing ();
   test_console_socket ();
-  in_child ("make_controlling", child_make_controlling);
+  unit_in_child ("make_controlling", child_make_controlling);
   test_proxy ();
   if (geteuid () == 0)
-    in_child ("private devpts", child_private_devpts);
+    unit_in_child ("private devpts", child_private_devpts);
   else
     printf ("skip private devpts: needs root\n");
   char cmd[PATH_MAX + 16];
