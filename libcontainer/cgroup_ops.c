@@ -12,6 +12,7 @@
 #include "container.h"
 #include "container_state.h"
 #include "spec/util/cleanup.h"
+#include "spec/util/clock.h"
 #include "spec/util/json.h"
 
 /* A container opened for a cgroup operation: its record, status and manager. */
@@ -242,23 +243,15 @@ lc_events_open (const struct lc_context *ctx, const char *id, struct lc_events *
   return 0;
 }
 
-static long
-now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 int
 lc_events_wait (struct lc_events *ev, int timeout_ms, bool *stopped, struct error **err)
 {
-  long deadline = timeout_ms < 0 ? -1 : now_ms () + timeout_ms;
+  long deadline = timeout_ms < 0 ? -1 : clock_monotonic_ms () + timeout_ms;
   *stopped = false;
   for (;;)
     {
       /* Wake at least every 200 ms to notice the container's end and OOM kills. */
-      long left = deadline < 0 ? 200 : deadline - now_ms ();
+      long left = deadline < 0 ? 200 : deadline - clock_monotonic_ms ();
       int slice = left < 0 ? 0 : left > 200 ? 200 : (int) left;
       if (ev->oom)
         {
@@ -281,7 +274,7 @@ lc_events_wait (struct lc_events *ev, int timeout_ms, bool *stopped, struct erro
           *stopped = true;
           return n > 0 ? n : 0;
         }
-      if (deadline >= 0 && now_ms () >= deadline)
+      if (deadline >= 0 && clock_monotonic_ms () >= deadline)
         return 0;
     }
 }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "spec/util/cleanup.h"
+#include "spec/util/clock.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -123,14 +124,6 @@ make_stdin (const char *data, size_t len, struct error **err)
   return steal_fd (&fd);
 }
 
-static long long
-now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* dup2, except that an fd already in place must lose its close-on-exec. */
 static int
 move_fd (int from, int to)
@@ -222,7 +215,7 @@ run_one (const struct spec_hook *h, const char *label, const char *state, size_t
     }
 
   _cleanup_close_ int pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
-  long long deadline = h->has_timeout ? now_ms () + (long long) h->timeout * 1000 : -1;
+  long long deadline = h->has_timeout ? clock_monotonic_ms () + (long long) h->timeout * 1000 : -1;
   struct tail out_tail = { 0 }, err_tail = { 0 };
   bool out_open = true, err_open = true, exited = false, timed_out = false;
   int status = 0;
@@ -249,7 +242,7 @@ run_one (const struct spec_hook *h, const char *label, const char *state, size_t
       int wait_ms = -1;
       if (deadline >= 0)
         {
-          long long left = deadline - now_ms ();
+          long long left = deadline - clock_monotonic_ms ();
           wait_ms = left > 0 ? (int) left : 0;
         }
       /* Without a pidfd (kernel < 5.3), look at the child every 20 ms. */
@@ -278,7 +271,7 @@ run_one (const struct spec_hook *h, const char *label, const char *state, size_t
           else if (w < 0 && errno == ECHILD)
             exited = true; /* SIGCHLD ignored by the caller: reaped, status lost */
         }
-      if (!exited && deadline >= 0 && now_ms () >= deadline)
+      if (!exited && deadline >= 0 && clock_monotonic_ms () >= deadline)
         {
           if (pidfd >= 0)
             syscall (SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);

@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "spec/util/cleanup.h"
+#include "spec/util/clock.h"
 
 static const struct cmd_doc events_doc = {
   "<container-id>\n\nWhere \"<container-id>\" is the name for the instance of the container.",
@@ -74,14 +75,6 @@ print_event (struct cli *cli, char *json)
   return fflush (stdout) == 0 ? 0 : cli_fail (cli, "write event: %m");
 }
 
-static long
-now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 int
 cmd_events (struct cli *cli, int argc, char **argv)
 {
@@ -123,12 +116,12 @@ cmd_events (struct cli *cli, int argc, char **argv)
   if (lc_events_open (&cli->lc, id, &ev, &err) < 0)
     return cli_fail_lookup (cli, &err);
   long step = every < 1 ? 1 : (long) every;
-  long next = now_ms () + step;
+  long next = clock_monotonic_ms () + step;
   status = 0;
   for (;;)
     {
       bool stopped = false;
-      long left = next - now_ms ();
+      long left = next - clock_monotonic_ms ();
       int n = lc_events_wait (ev, left < 0 ? 0 : (int) left, &stopped, &err);
       if (n < 0)
         {
@@ -139,7 +132,7 @@ cmd_events (struct cli *cli, int argc, char **argv)
         status = print_event (cli, lc_oom_event_json (id));
       if (status != 0 || stopped)
         break;
-      if (now_ms () >= next)
+      if (clock_monotonic_ms () >= next)
         {
           next += step;
           if (lc_events_stats (ev, &st, &err) < 0)
