@@ -31,6 +31,22 @@ opts_parse_bool (const char *s, bool *out)
   return false;
 }
 
+/* The next name in an option's list "bundle, b": skips separators, returns
+ * where the name starts and sets *len (0 at the end of the list) and *p past it. */
+static const char *
+next_name (const char **p, size_t *len)
+{
+  const char *q = *p;
+  while (*q == ' ' || *q == ',')
+    q++;
+  const char *start = q;
+  while (*q && *q != ',' && *q != ' ')
+    q++;
+  *len = (size_t) (q - start);
+  *p = q;
+  return start;
+}
+
 /* Does the comma-separated list "bundle, b" contain name (length len)? */
 static bool
 names_match (const char *names, const char *name, size_t len)
@@ -38,12 +54,9 @@ names_match (const char *names, const char *name, size_t len)
   const char *p = names;
   while (*p)
     {
-      while (*p == ' ' || *p == ',')
-        p++;
-      const char *start = p;
-      while (*p && *p != ',' && *p != ' ')
-        p++;
-      if ((size_t) (p - start) == len && len > 0 && strncmp (start, name, len) == 0)
+      size_t n;
+      const char *start = next_name (&p, &n);
+      if (n == len && len > 0 && strncmp (start, name, len) == 0)
         return true;
     }
   return false;
@@ -229,12 +242,9 @@ format_names (const struct opt_spec *s, char *buf, size_t size)
   buf[0] = '\0';
   while (*p)
     {
-      while (*p == ' ' || *p == ',')
-        p++;
-      const char *start = p;
-      while (*p && *p != ',' && *p != ' ')
-        p++;
-      int len = (int) (p - start);
+      size_t name_len;
+      const char *start = next_name (&p, &name_len);
+      int len = (int) name_len;
       if (len == 0)
         continue;
       int w = snprintf (buf + n, size - n, "%s%s%.*s%s", n ? ", " : "", len > 1 ? "--" : "-",
