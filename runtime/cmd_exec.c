@@ -91,26 +91,15 @@ cmd_exec (struct cli *cli, int argc, char **argv)
     { "no-subreaper", OPT_BOOL, &no_subreaper, "disable the use of the subreaper", NULL },
     { NULL },
   };
-  _cleanup_free_ char *msg = NULL, *abs_pid_file = NULL, *abs_process = NULL;
+  _cleanup_free_ char *abs_pid_file = NULL, *abs_process = NULL;
   struct error *err = NULL;
-  int first = 0, status;
+  int status;
 
-  /* Like runc (SkipArgReorder), flags stop at the container id: everything after it
-   * is the command, so `exec ID ls -l` keeps its -l. */
-  switch (opts_parse (specs, argc - 1, argv + 1, false, &first, &msg))
-    {
-    case OPTS_OK:
-      break;
-    case OPTS_HELP:
-      cli_print_command_help (cli, &exec_doc, specs);
-      return 0;
-    default:
-      printf ("Incorrect Usage: %s\n\n", msg ? msg : "");
-      cli_print_command_help (cli, &exec_doc, specs);
-      return cli_fail (cli, "%s", msg ? msg : "invalid flags");
-    }
-  char **args = argv + 1 + first;
-  int nargs = argc - 1 - first;
+  /* Like runc, flags stop at the container id: the rest is the command. */
+  char **args;
+  int nargs;
+  if (cli_parse_leading_flags (cli, &exec_doc, specs, argc, argv, &args, &nargs, &status) < 0)
+    return status;
   if ((status = cli_check_args (cli, &exec_doc, specs, nargs, 1, CLI_MIN)) != 0)
     return status;
   if (process == NULL && nargs < 2)

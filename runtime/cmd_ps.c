@@ -126,27 +126,16 @@ cmd_ps (struct cli *cli, int argc, char **argv)
     { "format, f", OPT_STRING, &format, "select one of: table or json", "\"table\"" },
     { NULL },
   };
-  _cleanup_free_ char *msg = NULL;
   _cleanup_free_ pid_t *pids = NULL;
   struct error *err = NULL;
   size_t n = 0;
-  int first = 0, status;
+  int status;
 
-  /* runc skips flag reordering here: what follows the id belongs to ps. */
-  switch (opts_parse (specs, argc - 1, argv + 1, false, &first, &msg))
-    {
-    case OPTS_OK:
-      break;
-    case OPTS_HELP:
-      cli_print_command_help (cli, &ps_doc, specs);
-      return 0;
-    default:
-      printf ("Incorrect Usage: %s\n\n", msg ? msg : "");
-      cli_print_command_help (cli, &ps_doc, specs);
-      return cli_fail (cli, "%s", msg ? msg : "invalid flags");
-    }
-  char **args = argv + 1 + first;
-  int nargs = argc - 1 - first;
+  /* Like runc, flags stop at the container id: the rest goes to ps. */
+  char **args;
+  int nargs;
+  if (cli_parse_leading_flags (cli, &ps_doc, specs, argc, argv, &args, &nargs, &status) < 0)
+    return status;
   if ((status = cli_check_args (cli, &ps_doc, specs, nargs, 1, CLI_MIN)) != 0)
     return status;
   if (strcmp (format, "table") != 0 && strcmp (format, "json") != 0)

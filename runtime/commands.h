@@ -44,6 +44,12 @@ struct cmd_doc
  * help for -h/--help, 1 after reporting a usage error (runc's "Incorrect Usage"). */
 int cli_parse (struct cli *cli, const struct cmd_doc *doc, const struct opt_spec *specs,
                int argc, char **argv, char ***args, int *nargs, int *exit_status);
+/* The same, except that flags stop at the first positional argument (runc's
+ * SkipArgReorder): what follows the container id belongs to the command run,
+ * so `exec ID ls -l` keeps its -l. */
+int cli_parse_leading_flags (struct cli *cli, const struct cmd_doc *doc,
+                             const struct opt_spec *specs, int argc, char **argv, char ***args,
+                             int *nargs, int *exit_status);
 
 enum cli_nargs { CLI_EXACT, CLI_MIN, CLI_MAX };
 /* runc's checkArgs: on mismatch prints "Incorrect Usage." and the help to stdout,

@@ -147,13 +147,13 @@ cli_fail_err (struct cli *cli, struct error **err, const char *prefix)
   return 1;
 }
 
-int
-cli_parse (struct cli *cli, const struct cmd_doc *doc, const struct opt_spec *specs, int argc,
-           char **argv, char ***args, int *nargs, int *exit_status)
+static int
+parse_flags (struct cli *cli, const struct cmd_doc *doc, const struct opt_spec *specs, int argc,
+             char **argv, bool reorder, char ***args, int *nargs, int *exit_status)
 {
   _cleanup_free_ char *msg = NULL;
   int first = 0;
-  switch (opts_parse (specs, argc - 1, argv + 1, true, &first, &msg))
+  switch (opts_parse (specs, argc - 1, argv + 1, reorder, &first, &msg))
     {
     case OPTS_OK:
       *args = argv + 1 + first;
@@ -170,6 +170,20 @@ cli_parse (struct cli *cli, const struct cmd_doc *doc, const struct opt_spec *sp
       *exit_status = cli_fail (cli, "%s", msg ? msg : "invalid flags");
       return -1;
     }
+}
+
+int
+cli_parse (struct cli *cli, const struct cmd_doc *doc, const struct opt_spec *specs, int argc,
+           char **argv, char ***args, int *nargs, int *exit_status)
+{
+  return parse_flags (cli, doc, specs, argc, argv, true, args, nargs, exit_status);
+}
+
+int
+cli_parse_leading_flags (struct cli *cli, const struct cmd_doc *doc, const struct opt_spec *specs,
+                         int argc, char **argv, char ***args, int *nargs, int *exit_status)
+{
+  return parse_flags (cli, doc, specs, argc, argv, false, args, nargs, exit_status);
 }
 
 int
