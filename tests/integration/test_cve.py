@@ -210,6 +210,18 @@ def test_preserve_fds_exact(capsa, bundle, cid, workdir):
     assert h.facts(r.stdout)["fds"] == "0,1,2,3,4", r
 
 
+def test_preserve_fds_exact_exec(capsa, bundle, cid):
+    import subprocess
+    bundle.helper("sleep", "30").write()
+    assert capsa.run(bundle, cid, "-d").rc == 0
+    argv = [capsa.binary, "--root", capsa.root, "exec", "--preserve-fds", "1", cid,
+            h.HELPER, "fds"]
+    r = subprocess.run(["/bin/sh", "-c", 'exec "$@" 3</dev/null 4</dev/null', "sh"] + argv,
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r
+    assert h.facts(r.stdout)["fds"] == "0,1,2,3", r
+
+
 def test_cve_2024_21626_cwd_proc_fd_run(capsa, bundle, cid):
     fd = _host_dir_fd()
     try:
