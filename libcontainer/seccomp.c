@@ -211,18 +211,28 @@ highest_named_syscall (const struct spec_seccomp *s)
   return max;
 }
 
-/* A profile written before a syscall existed denies it with the default errno
- * (usually EPERM), and glibc then fails instead of falling back (clone3 -> clone,
- * close_range, openat2, faccessat2). Like runc's ENOSYS stub: every syscall newer
- * than the newest one the profile names answers ENOSYS, "not implemented", which
- * callers treat as "use the old way". Only with an errno default action. */
+/* A profile written before a syscall existed denies it with the default action
+ * (EPERM, or a kill), and glibc then fails instead of falling back (clone3 ->
+ * clone, close_range, openat2, faccessat2). Like runc's ENOSYS stub: every syscall
+ * newer than the newest one the profile names answers ENOSYS, "not implemented",
+ * which callers treat as "use the old way". Not under the permissive defaults
+ * (allow, log, trace: a tracer handles new syscalls itself, as runc reasons), nor
+ * when the default already is ENOSYS. */
+static bool
+wants_enosys_stub (uint32_t default_action)
+{
+  if (default_action == SCMP_ACT_ALLOW || default_action == SCMP_ACT_LOG
+      || default_action == SCMP_ACT_ERRNO (ENOSYS))
+    return false;
+  /* The action is in the high 16 bits, the errno or trace value in the low ones. */
+  return (default_action & 0xffff0000U) != SCMP_ACT_TRACE (0);
+}
+
 static int
 add_enosys_for_newer_syscalls (scmp_filter_ctx ctx, const struct spec_seccomp *s,
                                uint32_t default_action, struct error **err)
 {
-  /* The action is in the high 16 bits, the errno in the low ones. */
-  if ((default_action & 0xffff0000U) != SCMP_ACT_ERRNO (0)
-      || default_action == SCMP_ACT_ERRNO (ENOSYS))
+  if (!wants_enosys_stub (default_action))
     return 0;
   int max = highest_named_syscall (s);
   if (max < 0)

@@ -453,3 +453,18 @@ def test_seccomp_notify_listener_answers(capsa, bundle, cid, workdir):
     assert st["state"]["id"] == cid and st["state"]["status"] == "creating", st
     assert st["pid"] > 0 and st["state"]["pid"] == st["pid"], st
     assert agent.nr == 110, agent.nr               # __NR_getppid on x86_64
+
+
+def test_seccomp_enosys_stub_under_kill_default(runtime, bundle, cid, probe_bin):
+    # runc adds the stub for every non-permissive default: a new syscall answers
+    # ENOSYS instead of killing the process.
+    path = sysprobe.install(bundle, probe_bin)
+    bundle.config["process"]["noNewPrivileges"] = True
+    profile = _errno_profile()
+    profile["defaultAction"] = "SCMP_ACT_KILL_PROCESS"
+    bundle.config["linux"]["seccomp"] = profile
+    bundle.set_args(path, "errno", "getppid", *NEW_CALLS).write()
+    r = runtime.run(bundle, cid)
+    assert r.rc == 0, r
+    for name in NEW_CALLS:
+        assert r.facts[name] == "ENOSYS", (name, r)

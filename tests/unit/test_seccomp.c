@@ -171,6 +171,14 @@ probe_enosys_stub (void)
 }
 
 static int
+probe_enosys_new_only (void)
+{
+  if (syscall (436 /* close_range */, 1000000U, 1000001U, 0) != -1 || errno != ENOSYS)
+    return 1;
+  return 0;
+}
+
+static int
 probe_kill (void)
 {
   syscall (SYS_getppid);
@@ -218,6 +226,11 @@ test_load (void)
   struct spec_seccomp s3b = { .default_action = "SCMP_ACT_ERRNO", .syscalls = &sc3,
                               .syscalls_len = 1 };
   CHECK (run_filtered (&s3b, probe_enosys_stub) == 0);
+
+  /* Also under a kill default (as runc): a new syscall answers ENOSYS, no SIGSYS. */
+  struct spec_seccomp s3c = { .default_action = "SCMP_ACT_KILL_PROCESS", .syscalls = &sc3,
+                              .syscalls_len = 1 };
+  CHECK (run_filtered (&s3c, probe_enosys_new_only) == 0);
 
   char *ppid[] = { "getppid" };
   struct spec_seccomp_syscall sc4 = { .names = ppid, .names_len = 1, .action = "SCMP_ACT_KILL_PROCESS" };
