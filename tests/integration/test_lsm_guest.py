@@ -60,6 +60,9 @@ def test_apparmor_profile_confines(rootfs, workdir):
     os.chmod(os.path.join(b.rootfs, "secret"), 0o644)
     b.config["process"]["apparmorProfile"] = "capsa-test"
     b.helper("attr", "--", "read", "/secret").write()
+    bx = _bundle(rootfs, workdir, "bundle-apparmor-exec")
+    bx.config["process"]["apparmorProfile"] = "capsa-test"
+    bx.helper("sleep", "60").write()
     # CVE-2019-16884: a /proc volume over procfs with fake attr files.
     fake = os.path.join(workdir, "fakeproc")
     for d in ("self/attr/apparmor", "thread-self/attr/apparmor"):
@@ -84,6 +87,7 @@ def test_apparmor_profile_confines(rootfs, workdir):
     assert "top-secret" not in r.stdout, r.stdout
     assert f.get("run_rc") != "0", (r.stdout, err)       # the read of /secret failed
     assert f.get("dmesg_denied") == "1", (r.stdout, err)
+    assert f.get("exec_attr", "").startswith("capsa-test"), (r.stdout, err)
     # The fake /proc: refused, or confined anyway; nothing written to the fakes.
     fp_err = open(os.path.join(workdir, "fp.err")).read()
     assert f.get("fp_run_rc") != "0" or f.get("fp_attr", "").startswith("capsa-test"), \
