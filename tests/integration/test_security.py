@@ -468,3 +468,21 @@ def test_seccomp_enosys_stub_under_kill_default(runtime, bundle, cid, probe_bin)
     assert r.rc == 0, r
     for name in NEW_CALLS:
         assert r.facts[name] == "ENOSYS", (name, r)
+
+
+@pytest.mark.parametrize("nnp", [True, False])
+def test_no_new_privileges_blocks_setuid_gain(runtime, bundle, cid, nnp):
+    # A setuid-root copy of the helper, run by uid 1000: the kernel grants euid 0
+    # on execve unless no_new_privs is set.
+    import shutil
+    dest = os.path.join(bundle.rootfs, "bin", "suid-helper")
+    shutil.copy2(os.path.join(bundle.rootfs, h.HELPER.lstrip("/")), dest)
+    os.chown(dest, 0, 0)
+    os.chmod(dest, 0o4755)
+    bundle.config["process"]["user"] = {"uid": 1000, "gid": 1000}
+    bundle.config["process"]["noNewPrivileges"] = nnp
+    bundle.set_args("/bin/suid-helper", "ids").write()
+    r = runtime.run(bundle, cid)
+    assert r.rc == 0, r
+    assert r.facts["uid"] == "1000", r
+    assert r.facts["euid"] == ("1000" if nnp else "0"), r
