@@ -486,3 +486,19 @@ def test_no_new_privileges_blocks_setuid_gain(runtime, bundle, cid, nnp):
     assert r.rc == 0, r
     assert r.facts["uid"] == "1000", r
     assert r.facts["euid"] == ("1000" if nnp else "0"), r
+
+
+def test_seccomp_without_nnp_for_non_root_user(runtime, bundle, cid):
+    # Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: the runtime must
+    # load it before setuid/capability drop, or a uid-1000 container cannot start.
+    bundle.config["process"]["user"] = {"uid": 1000, "gid": 1000}
+    bundle.config["process"]["noNewPrivileges"] = False
+    bundle.config["linux"]["seccomp"] = {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["mkdirat", "mkdir"], "action": "SCMP_ACT_ERRNO",
+                      "errnoRet": 42}]}
+    bundle.helper("syscall-errno", "mkdir", "--", "nnp", "--", "ids").write()
+    r = runtime.run(bundle, cid)
+    assert r.rc == 0, r
+    f = r.facts
+    assert f["errno"] == "42" and f["nnp"] == "0" and f["euid"] == "1000", r
