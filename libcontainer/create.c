@@ -97,9 +97,8 @@ static int
 check_config (const struct spec_config *c, const struct lc_create_opts *o, struct error **err)
 {
   bool has_mnt = false, new_uts = false;
-  if (c->process == NULL)
-    return error_set (err, 0, "config.json: process: missing required field");
-  if (c->process->args_len == 0)
+  /* Without a process the container can be created; `start` then fails (spec). */
+  if (c->process && c->process->args_len == 0)
     return error_set (err, 0, "config.json: process.args: must not be empty");
   if (c->linux_ == NULL)
     return error_set (err, 0, "config.json: linux: missing (capsa runs Linux containers)");
@@ -125,10 +124,11 @@ check_config (const struct spec_config *c, const struct lc_create_opts *o, struc
                       "config.json: domainname: setting the domainname needs a new uts namespace");
   if (check_sysctl (c, err) < 0)
     return -1;
-  if (c->process->terminal && o->detach && o->console_socket == NULL)
+  bool terminal = c->process && c->process->terminal;
+  if (terminal && o->detach && o->console_socket == NULL)
     return error_set (err, 0, "cannot allocate tty if capsa will detach without setting "
                                    "console socket");
-  if (!c->process->terminal && o->console_socket)
+  if (!terminal && o->console_socket)
     return error_set (err, 0, "--console-socket given but process.terminal is false");
   /* Our own fds must not land in the range handed to the container. */
   for (int fd = 3; fd < 3 + o->preserve_fds; fd++)
@@ -254,7 +254,8 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
 
   struct init_args a = {
     .config = c, .id = id, .bundle = bundle, .rootfs = rootfs, .sync_fd = -1,
-    .fifo_fd = fifo, .console_sock = console, .pty_to_parent = pty_to_parent,
+    .fifo_fd = fifo, .statedir_fd = dirfd, .console_sock = console,
+    .pty_to_parent = pty_to_parent,
     .no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
     .preserve_fds = o->preserve_fds,
   };

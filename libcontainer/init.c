@@ -105,6 +105,22 @@ cgroup_placed (void *arg, struct error **err)
   return 0;
 }
 
+/* A config without a process: created like any other, and `start` fails (the
+ * spec wants an error there, not at create). Never returns. */
+__attribute__ ((noreturn)) static void
+wait_start_without_process (struct init_args *a)
+{
+  static const char reply[] = "Econfig.json: process: not set, there is nothing to start";
+  char fifo_path[64];
+  sync_send (a->sync_fd, SYNC_READY, 0, NULL, -1, NULL);
+  close (a->sync_fd);
+  snprintf (fifo_path, sizeof fifo_path, "/proc/self/fd/%d", a->fifo_fd);
+  int fifo = open (fifo_path, O_WRONLY | O_CLOEXEC);
+  if (fifo >= 0 && write (fifo, reply, sizeof reply - 1) < 0)
+    _exit (2);
+  _exit (1);
+}
+
 static struct spec_state *
 creating_state (struct init_args *a, pid_t host_pid, const char *status)
 {
@@ -240,7 +256,7 @@ run_init (struct init_args *a, struct error **err)
     return -1;
 
   if (p == NULL)
-    return error_set (err, EINVAL, "process: missing, nothing to run");
+    wait_start_without_process (a);
   if (slave >= 0)
     {
       if (terminal_make_controlling (slave, err) < 0)
@@ -291,6 +307,10 @@ void
 init_main (struct init_args *a)
 {
   struct error *err = NULL;
+  /* The flock on the state dir belongs to the parent's open file: a copy kept
+   * here would hold it until execve and block start/kill/delete. */
+  if (a->statedir_fd >= 0)
+    close (a->statedir_fd);
   reset_signals ();
   if (run_init (a, &err) < 0)
     {

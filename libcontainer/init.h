@@ -14,6 +14,7 @@ struct init_args
   const char *rootfs;       /* absolute host path */
   int sync_fd;              /* child's end of the sync socketpair */
   int fifo_fd;              /* O_PATH fd of exec.fifo */
+  int statedir_fd;          /* the parent's locked state dir: closed first thing */
   int console_sock;         /* connected --console-socket, or -1 */
   bool pty_to_parent;       /* foreground run with a terminal: send the master to P */
   bool no_pivot;

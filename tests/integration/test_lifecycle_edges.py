@@ -91,3 +91,17 @@ def test_failing_poststop_hook_does_not_stop_the_next(runtime, bundle, cid, work
     assert runtime.run(bundle, cid).rc == 0
     assert open(out).read() == "second\n"
     h.ensure_nothing_left(runtime, cid, bundle)
+
+
+def test_no_process_creates_and_start_fails(capsa, bundle, cid):
+    """Spec: `start` MUST fail when process is not set; create succeeds. The waiting
+    init must not hold the state dir's lock (delete used to block on it)."""
+    del bundle.config["process"]
+    bundle.write()
+    assert capsa.create(bundle, cid, timeout=10).rc == 0
+    assert capsa.state(cid)["status"] == "created"
+    r = capsa.start(cid, timeout=10)
+    assert r.rc == 1 and "process: not set" in r.err, r
+    capsa.wait_status(cid, "stopped")
+    assert capsa.delete(cid, timeout=10).rc == 0
+    h.ensure_nothing_left(capsa, cid, bundle)
