@@ -347,6 +347,14 @@ fail:
   return -1;
 }
 
+/* Part of the BPF cache key: a rebuild of this file may change what a profile
+ * compiles to (rules, the ENOSYS stub), so its build time invalidates the cache. */
+const char *
+seccomp_compiler_stamp (void)
+{
+  return __DATE__ " " __TIME__;
+}
+
 int
 seccomp_plan_export (struct seccomp_plan *p, struct error **err)
 {

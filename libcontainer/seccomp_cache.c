@@ -85,9 +85,9 @@ build_key (struct buf *b, const struct spec_seccomp *s)
   const struct scmp_version *v = seccomp_version ();
   char env[512];
   uname (&u);
-  snprintf (env, sizeof env, "capsa %s; libseccomp %u.%u.%u api %u; %s %s %s", CAPSA_VERSION,
-            v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, seccomp_api_get (), u.sysname,
-            u.release, u.machine);
+  snprintf (env, sizeof env, "capsa %s (%s); libseccomp %u.%u.%u api %u; %s %s %s",
+            CAPSA_VERSION, seccomp_compiler_stamp (), v ? v->major : 0, v ? v->minor : 0,
+            v ? v->micro : 0, seccomp_api_get (), u.sysname, u.release, u.machine);
   buf_str (b, env);
   buf_str (b, s->default_action);
   buf_u64 (b, s->has_default_errno_ret ? s->default_errno_ret : UINT64_MAX);

@@ -36,6 +36,8 @@ int seccomp_plan_export (struct seccomp_plan *p, struct error **err);
 int seccomp_plan_set_bpf (struct seccomp_plan *p, struct sock_filter *bpf, size_t len,
                           unsigned int filter_flags, bool notify, struct error **err);
 struct seccomp_plan *seccomp_plan_new_empty (void);
+/* Changes whenever the compile logic is rebuilt: part of the cache key. */
+const char *seccomp_compiler_stamp (void);
 void seccomp_plan_get_bpf (const struct seccomp_plan *p, const struct sock_filter **bpf,
                            size_t *len, unsigned int *filter_flags, bool *notify);
 

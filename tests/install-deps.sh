@@ -9,7 +9,8 @@ packages=(
   libyajl-dev libseccomp-dev libcap-dev libselinux1-dev libsystemd-dev
   busybox-static python3-pytest
   runc crun
-  iproute2 procps util-linux
+  iproute2 procps util-linux strace
+  apparmor   # apparmor_parser: the AppArmor test loads its profile in the v2vm guest
 )
 
 missing=()
