@@ -268,19 +268,8 @@ record_status (int dirfd, const struct lc_record *r)
     return LC_STOPPED;
   if (faccessat (dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return LC_CREATED;
-  if (r->cgroup)
-    {
-      struct cgroup_manager *m = NULL;
-      struct error *e = NULL;
-      if (cgroup_manager_load (r->cgroup, &m, &e) == 0)
-        {
-          int frozen = cgroup_is_frozen (m);
-          cgroup_manager_free (m);
-          if (frozen == 1)
-            return LC_PAUSED;
-        }
-      error_free (&e);
-    }
+  if (r->cgroup && cgroup_saved_is_frozen (r->cgroup) == 1)
+    return LC_PAUSED;
   return LC_RUNNING;
 }
 

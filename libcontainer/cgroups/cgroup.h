@@ -43,6 +43,8 @@ int cgroup_pids (struct cgroup_manager *m, pid_t **pids, size_t *n, struct error
 int cgroup_freeze (struct cgroup_manager *m, bool frozen, struct error **err);
 /* 1 frozen, 0 not, -1 error/unknown */
 int cgroup_is_frozen (struct cgroup_manager *m);
+/* The same from a cgroup_manager_save() string, without loading the manager. */
+int cgroup_saved_is_frozen (const char *saved);
 /* Remove the cgroups this manager created; tolerates concurrent removal. */
 int cgroup_destroy (struct cgroup_manager *m, struct error **err);
 

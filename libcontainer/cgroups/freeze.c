@@ -208,3 +208,45 @@ wait_empty:
     }
   return error_set (err, ETIMEDOUT, "cgroup \"%s\": %zu processes left after SIGKILL", m->path, n);
 }
+
+/* The freezer state straight from a saved manager (cgroup_manager_save's lines
+ * "<v2>\t<controllers>\t<mount>\t<rel>"), without building the manager: `state`
+ * and `list` ask this of every container. Same answers as cgroup_is_frozen. */
+int
+cgroup_saved_is_frozen (const char *saved)
+{
+  const char *layout = saved ? strchr (saved, '\n') : NULL;
+  if (layout == NULL)
+    return -1;
+  bool v2_layout = strncmp (layout + 1, "v2 ", 3) == 0;
+  for (const char *line = layout + 1; line && *line; line = strchr (line, '\n'))
+    {
+      if (*line == '\n')
+        line++;
+      const char *f1 = strchr (line, '\t');
+      const char *f2 = f1 ? strchr (f1 + 1, '\t') : NULL;
+      const char *f3 = f2 ? strchr (f2 + 1, '\t') : NULL;
+      const char *end = f3 ? strchr (f3 + 1, '\n') : NULL;
+      if (f3 == NULL || end == NULL)
+        continue;
+      bool v2 = line[0] == '1';
+      char ctrls[256];
+      size_t clen = (size_t) (f2 - f1 - 1);
+      if (clen >= sizeof ctrls)
+        continue;
+      memcpy (ctrls, f1 + 1, clen);
+      ctrls[clen] = '\0';
+      if (v2 ? !v2_layout : !cg_list_has (ctrls, "freezer"))
+        continue;
+      char dir[PATH_MAX];
+      int n = snprintf (dir, sizeof dir, "%.*s%.*s", (int) (f3 - f2 - 1), f2 + 1,
+                        (int) (end - f3 - 1), f3 + 1);
+      if (n < 0 || (size_t) n >= sizeof dir)
+        return -1;
+      _cleanup_free_ char *data = NULL;
+      if (cg_read (dir, v2 ? "cgroup.freeze" : "freezer.state", &data, NULL) < 0)
+        return -1;
+      return v2 ? data[0] == '1' : strncmp (data, "THAWED", 6) != 0;
+    }
+  return -1;
+}
