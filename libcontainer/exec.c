@@ -259,6 +259,7 @@ struct exec_child
   bool pty_to_parent;
   int preserve_fds;
   struct seccomp_plan *seccomp;      /* compiled by the parent, or NULL */
+  int root_fd;                       /* the init's root when we share its mount ns, or -1 */
 };
 
 static int
@@ -326,6 +327,15 @@ exec_child_main (struct exec_child *x)
       sync_fail (x->sync_fd, err);
     }
   close (x->init_pidfd);
+  /* A container in our mount namespace runs chrooted to its rootfs (the init
+   * did so): take the init's root. */
+  if (x->root_fd >= 0 && (fchdir (x->root_fd) < 0 || chroot (".") < 0 || chdir ("/") < 0))
+    {
+      error_set (&err, errno, "chroot to the container's root");
+      sync_fail (x->sync_fd, err);
+    }
+  if (x->root_fd >= 0)
+    close (x->root_fd);
   if (exec_process_main (x, &err) < 0)
     {
       if (x->sync_fd >= 0)
@@ -478,6 +488,18 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
     .pty_to_parent = !o->detach && o->console_socket == NULL, .preserve_fds = o->preserve_fds,
     .seccomp = seccomp,
   };
+  x.root_fd = -1;
+  if (!(x.ns_flags & CLONE_NEWNS))
+    {
+      char root[64];
+      snprintf (root, sizeof root, "/proc/%d/root", rec.pid);
+      x.root_fd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (x.root_fd < 0)
+        {
+          error_set (err, errno, "open the container's root \"%s\"", root);
+          goto out;
+        }
+    }
   bool in_cgroup = false;
   /* pid and time namespaces apply to our children only: join them here. */
   int for_children = x.ns_flags & (CLONE_NEWPID | CLONE_NEWTIME);
@@ -501,6 +523,8 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
     }
   close (sp[1]);
   sp[1] = -1;
+  if (x.root_fd >= 0)
+    close (x.root_fd);
   r.pid = pid;
   if (process_apply_parent_side (p, r.pid, err) < 0)
     goto fail;

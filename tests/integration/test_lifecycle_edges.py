@@ -44,6 +44,11 @@ def test_no_namespaces_shares_the_hosts(runtime, bundle, cid):
             assert _ns_inode(pid, kind) == _ns_inode("self", kind), kind
         # The container still sees its own rootfs (chroot).
         assert os.readlink("/proc/%d/root" % pid) == bundle.rootfs
+        if runtime.name == "capsa":
+            # ... and so does a process exec'd into it (the host has no helper).
+            assert not os.path.exists("/bin/capsa-test-helper")
+            r = runtime("exec", cid, "/bin/capsa-test-helper", "stat", "/bin/capsa-test-helper")
+            assert r.rc == 0, r
         assert runtime.delete(cid, force=True).rc == 0
     finally:
         h.unmount_under(bundle.path)
