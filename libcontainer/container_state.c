@@ -159,11 +159,19 @@ dup_str (const struct json_value *obj, const char *key)
 int
 record_read (int dirfd, struct lc_record *r, struct error **err)
 {
+  return record_read_in (dirfd, NULL, r, err);
+}
+
+int
+record_read_in (int dirfd, const char *id, struct lc_record *r, struct error **err)
+{
+  char name[1100];
+  snprintf (name, sizeof name, "%s%sstate.json", id ? id : "", id ? "/" : "");
   _cleanup_free_ char *data = NULL;
   size_t len;
   char errbuf[256];
   memset (r, 0, sizeof *r);
-  if (fs_read_file_at (dirfd, "state.json", &data, &len, err) < 0)
+  if (fs_read_file_at (dirfd, name, &data, &len, err) < 0)
     return -1;
   struct json_value *v = json_parse (data, len, errbuf, sizeof errbuf);
   if (v == NULL)
@@ -262,11 +270,19 @@ record_pid_alive (const struct lc_record *r)
 enum lc_status
 record_status (int dirfd, const struct lc_record *r)
 {
+  return record_status_in (dirfd, NULL, r);
+}
+
+enum lc_status
+record_status_in (int dirfd, const char *id, const struct lc_record *r)
+{
+  char fifo[1100];
+  snprintf (fifo, sizeof fifo, "%s%sexec.fifo", id ? id : "", id ? "/" : "");
   if (r->pid <= 0)
     return LC_CREATING;
   if (!record_pid_alive (r))
     return LC_STOPPED;
-  if (faccessat (dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+  if (faccessat (dirfd, fifo, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return LC_CREATED;
   if (r->cgroup && cgroup_saved_is_frozen (r->cgroup) == 1)
     return LC_PAUSED;

@@ -50,10 +50,14 @@ int write_new_file_at (int dirfd, const char *name, const char *data, size_t len
                        struct error **err);
 int record_write (int dirfd, const struct lc_record *r, struct error **err);
 int record_read (int dirfd, struct lc_record *r, struct error **err);
+/* The same for the container dir `id` below dirfd (the state root), without
+ * opening it: list reads every container this way. */
+int record_read_in (int dirfd, const char *id, struct lc_record *r, struct error **err);
 void record_clear (struct lc_record *r);
 
 /* Status from facts: pid alive with its start time, exec.fifo, cgroup frozen. */
 enum lc_status record_status (int dirfd, const struct lc_record *r);
+enum lc_status record_status_in (int dirfd, const char *id, const struct lc_record *r);
 /* Whether the recorded pid is still our process (alive, not a zombie, same start). */
 bool record_pid_alive (const struct lc_record *r);
 /* starttime of /proc/<pid>/stat, 0 on failure; *zombie set when state Z/X. */

@@ -415,13 +415,26 @@ lc_list (const struct lc_context *ctx, struct spec_state ***out, size_t *n, stru
     {
       if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
         continue;
+      /* Read through the root's fd: no open/close of each container dir. */
       struct opened o;
       struct error *e = NULL;
-      if (open_container (ctx, de->d_name, false, &o, &e) < 0)
+      memset (&o, 0, sizeof o);
+      o.dirfd = -1;
+      if (lc_validate_id (de->d_name, &e) < 0)
         {
           error_free (&e);
           continue;
         }
+      if (record_read_in (dirfd (d), de->d_name, &o.rec, &e) < 0)
+        {
+          error_free (&e);
+          if (faccessat (dirfd (d), de->d_name, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+            continue; /* deleted meanwhile */
+          o.rec.id = strdup (de->d_name);
+          o.status = LC_CREATING;
+        }
+      else
+        o.status = record_status_in (dirfd (d), de->d_name, &o.rec);
       if (*n == cap)
         {
           cap = cap ? cap * 2 : 16;
