@@ -1,121 +1,402 @@
-/* spec/'s JSON layer over yajl: yajl_tree for reading, yajl_gen for writing.
- * The rest of capsa sees only json.h. */
+/* spec/'s JSON layer over yajl: yajl's callback parser builds our own arena
+ * tree for reading, yajl_gen writes. The rest of capsa sees only json.h. */
 #define _GNU_SOURCE
 #include "json.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <yajl/yajl_gen.h>
-#include <yajl/yajl_tree.h>
+#include <yajl/yajl_parse.h>
 
-/* A json_value is a yajl_val; the cast keeps yajl out of the header. */
-#define YV(v) ((yajl_val) (v))
-#define JV(v) ((const struct json_value *) (v))
+/* The tree lives in an arena: a few big blocks freed at once by json_free.
+ * Containers are contiguous arrays, copied into the arena when they close;
+ * strings, keys and numbers' source text are copied in, NUL-terminated. */
+struct json_member;
 
-/* yajl_tree_free recurses once per nesting level, so a hostile document of a
- * million '[' would overflow the stack when freed. Real configs nest < 10. */
-#define JSON_MAX_DEPTH 512
-
-static bool
-nesting_too_deep (const char *data, size_t len)
+struct json_value
 {
-  size_t depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < len; i++)
+  uint32_t type; /* enum json_type */
+  uint32_t len;  /* elements of an array/object; 1 for true */
+  union
+  {
+    const char *text; /* string, or a number as written */
+    struct json_value *items;
+    struct json_member *members;
+  } u;
+};
+
+struct json_member
+{
+  const char *key;
+  struct json_value value;
+};
+
+struct arena_block
+{
+  struct arena_block *next;
+  char *data; /* right after this header */
+  size_t used, cap;
+};
+
+/* What json_parse returns points at root; json_free finds the rest from it. */
+struct json_doc
+{
+  struct arena_block *extra; /* blocks after the first, newest first */
+  struct arena_block *cur;
+  struct json_value root;
+  struct arena_block first; /* its data follows this struct */
+};
+
+/* Nesting is bounded so that the recursive walks of the config parsers over
+ * a hostile document (a million '[') cannot overflow the stack. Real configs
+ * nest < 10. */
+#define JSON_MAX_DEPTH 512
+#define JSON_XSTR(x) #x
+#define JSON_STR(x) JSON_XSTR (x)
+
+static void *
+arena_alloc (struct json_doc *doc, size_t size, size_t align)
+{
+  struct arena_block *b = doc->cur;
+  size_t at = (b->used + align - 1) & ~(align - 1);
+  if (at > b->cap || b->cap - at < size)
     {
-      char c = data[i];
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = false;
-          continue;
-        }
-      if (c == '"')
-        in_string = true;
-      else if (c == '[' || c == '{')
-        {
-          if (++depth > JSON_MAX_DEPTH)
-            return true;
-        }
-      else if ((c == ']' || c == '}') && depth > 0)
-        depth--;
+      /* Grow geometrically; a block always fits the request. */
+      size_t cap = b->cap * 2;
+      if (cap < size + align)
+        cap = size + align;
+      b = malloc (sizeof *b + cap);
+      if (b == NULL)
+        return NULL;
+      b->data = (char *) (b + 1);
+      b->used = 0;
+      b->cap = cap;
+      b->next = doc->extra;
+      doc->extra = b;
+      doc->cur = b;
+      at = ((uintptr_t) b->data % align) ? align - (uintptr_t) b->data % align : 0;
     }
-  return false;
+  b->used = at + size;
+  return b->data + at;
+}
+
+static char *
+arena_strndup (struct json_doc *doc, const unsigned char *s, size_t len)
+{
+  char *p = arena_alloc (doc, len + 1, 1);
+  if (p != NULL)
+    {
+      memcpy (p, s, len);
+      p[len] = '\0';
+    }
+  return p;
+}
+
+/* One open array or object: where its children start on the member stack. */
+struct frame
+{
+  uint32_t start;
+  uint32_t type;
+};
+
+struct builder
+{
+  struct json_doc *doc;
+  /* Children of the open containers, innermost last. Arrays leave key NULL;
+   * an object's key is pushed before its value arrives. */
+  struct json_member *stack;
+  size_t used, cap;
+  struct json_member inline_stack[64];
+  struct frame frames[JSON_MAX_DEPTH];
+  size_t depth;
+  bool have_root;
+  const char *error; /* our own reason for aborting, if any */
+};
+
+static struct json_member *
+push_member (struct builder *b)
+{
+  if (b->used == b->cap)
+    {
+      size_t cap = b->cap * 2;
+      struct json_member *s;
+      if (b->stack == b->inline_stack)
+        {
+          s = malloc (cap * sizeof *s);
+          if (s != NULL)
+            memcpy (s, b->stack, b->used * sizeof *s);
+        }
+      else
+        s = realloc (b->stack, cap * sizeof *s);
+      if (s == NULL)
+        {
+          b->error = "out of memory";
+          return NULL;
+        }
+      b->stack = s;
+      b->cap = cap;
+    }
+  return &b->stack[b->used++];
+}
+
+/* Place a finished value: as the root, the next array element, or the
+ * value of the key the object pushed last. */
+static int
+add_value (struct builder *b, struct json_value v)
+{
+  if (b->depth == 0)
+    {
+      b->doc->root = v;
+      b->have_root = true;
+      return 1;
+    }
+  if (b->frames[b->depth - 1].type == JSON_OBJECT)
+    {
+      b->stack[b->used - 1].value = v;
+      return 1;
+    }
+  struct json_member *m = push_member (b);
+  if (m == NULL)
+    return 0;
+  m->key = NULL;
+  m->value = v;
+  return 1;
+}
+
+static int
+on_null (void *ctx)
+{
+  return add_value (ctx, (struct json_value) { .type = JSON_NULL });
+}
+
+static int
+on_boolean (void *ctx, int b)
+{
+  return add_value (ctx, (struct json_value) { .type = JSON_BOOL, .len = b != 0 });
+}
+
+static int
+on_number (void *ctx, const char *s, size_t len)
+{
+  struct builder *b = ctx;
+  const char *text = arena_strndup (b->doc, (const unsigned char *) s, len);
+  if (text == NULL)
+    {
+      b->error = "out of memory";
+      return 0;
+    }
+  return add_value (b, (struct json_value) { .type = JSON_NUMBER, .u.text = text });
+}
+
+static int
+on_string (void *ctx, const unsigned char *s, size_t len)
+{
+  struct builder *b = ctx;
+  const char *text = arena_strndup (b->doc, s, len);
+  if (text == NULL)
+    {
+      b->error = "out of memory";
+      return 0;
+    }
+  return add_value (b, (struct json_value) { .type = JSON_STRING, .u.text = text });
+}
+
+static int
+on_map_key (void *ctx, const unsigned char *s, size_t len)
+{
+  struct builder *b = ctx;
+  const char *key = arena_strndup (b->doc, s, len);
+  struct json_member *m = key ? push_member (b) : NULL;
+  if (m == NULL)
+    {
+      b->error = "out of memory";
+      return 0;
+    }
+  m->key = key;
+  m->value = (struct json_value) { .type = JSON_NULL };
+  return 1;
+}
+
+static int
+open_container (struct builder *b, enum json_type type)
+{
+  if (b->depth >= JSON_MAX_DEPTH)
+    {
+      b->error = "nesting deeper than " JSON_STR (JSON_MAX_DEPTH) " levels";
+      return 0;
+    }
+  b->frames[b->depth++] = (struct frame) { .start = (uint32_t) b->used, .type = type };
+  return 1;
+}
+
+/* Copy the closing container's children from the stack into the arena. */
+static int
+close_container (struct builder *b)
+{
+  struct frame f = b->frames[--b->depth];
+  size_t n = b->used - f.start;
+  struct json_member *kids = b->stack + f.start;
+  struct json_value v = { .type = f.type, .len = (uint32_t) n };
+  if (n > UINT32_MAX)
+    {
+      b->error = "too many elements in one array or object";
+      return 0;
+    }
+  if (n > 0 && f.type == JSON_OBJECT)
+    {
+      v.u.members = arena_alloc (b->doc, n * sizeof *kids, _Alignof (struct json_member));
+      if (v.u.members != NULL)
+        memcpy (v.u.members, kids, n * sizeof *kids);
+    }
+  else if (n > 0)
+    {
+      v.u.items = arena_alloc (b->doc, n * sizeof *v.u.items, _Alignof (struct json_value));
+      if (v.u.items != NULL)
+        for (size_t i = 0; i < n; i++)
+          v.u.items[i] = kids[i].value;
+    }
+  if (n > 0 && v.u.items == NULL)
+    {
+      b->error = "out of memory";
+      return 0;
+    }
+  b->used = f.start;
+  return add_value (b, v);
+}
+
+static int
+on_start_map (void *ctx)
+{
+  return open_container (ctx, JSON_OBJECT);
+}
+
+static int
+on_start_array (void *ctx)
+{
+  return open_container (ctx, JSON_ARRAY);
+}
+
+static int
+on_end (void *ctx)
+{
+  return close_container (ctx);
+}
+
+static const yajl_callbacks builder_callbacks = {
+  .yajl_null = on_null,
+  .yajl_boolean = on_boolean,
+  .yajl_number = on_number, /* keep the text: exact 64-bit integers */
+  .yajl_string = on_string,
+  .yajl_start_map = on_start_map,
+  .yajl_map_key = on_map_key,
+  .yajl_end_map = on_end,
+  .yajl_start_array = on_start_array,
+  .yajl_end_array = on_end,
+};
+
+static void
+doc_free (struct json_doc *doc)
+{
+  struct arena_block *b = doc->extra;
+  while (b)
+    {
+      struct arena_block *next = b->next;
+      free (b);
+      b = next;
+    }
+  free (doc);
 }
 
 struct json_value *
 json_parse (const char *data, size_t len, char *errbuf, size_t errlen)
 {
-  char reason[1024] = "";
   if (errlen > 0)
     errbuf[0] = '\0';
-  if (nesting_too_deep (data, len))
+  if (memchr (data, '\0', len) != NULL)
     {
-      snprintf (errbuf, errlen, "nesting deeper than %d levels", JSON_MAX_DEPTH);
+      snprintf (errbuf, errlen, "NUL byte in JSON text");
       return NULL;
     }
-  /* yajl_tree_parse wants a NUL-terminated string. */
-  char *copy = malloc (len + 1);
-  if (copy == NULL)
+  /* A first block sized from the text holds a typical document whole
+   * (config.json's tree is about 1.5x its text); more blocks if not. */
+  size_t cap = len + len / 2 + 256;
+  struct json_doc *doc = malloc (sizeof *doc + cap);
+  if (doc == NULL)
     {
       snprintf (errbuf, errlen, "out of memory");
       return NULL;
     }
-  memcpy (copy, data, len);
-  copy[len] = '\0';
-  if (memchr (data, '\0', len) != NULL)
+  doc->extra = NULL;
+  doc->cur = &doc->first;
+  doc->first.next = NULL;
+  doc->first.data = (char *) (doc + 1);
+  doc->first.used = 0;
+  doc->first.cap = cap;
+
+  struct builder bld, *b = &bld; /* a few KiB of stack, no malloc */
+  yajl_handle h = yajl_alloc (&builder_callbacks, NULL, b);
+  if (h == NULL)
     {
-      free (copy);
-      snprintf (errbuf, errlen, "NUL byte in JSON text");
+      doc_free (doc);
+      snprintf (errbuf, errlen, "out of memory");
       return NULL;
     }
-  yajl_val v = yajl_tree_parse (copy, reason, sizeof reason);
-  free (copy);
-  if (v == NULL)
+  b->doc = doc;
+  b->stack = b->inline_stack;
+  b->cap = sizeof b->inline_stack / sizeof b->inline_stack[0];
+  b->used = 0;
+  b->depth = 0;
+  b->have_root = false;
+  b->error = NULL;
+  yajl_config (h, yajl_allow_comments, 1); /* as yajl_tree_parse did */
+
+  yajl_status st = yajl_parse (h, (const unsigned char *) data, len);
+  if (st == yajl_status_ok)
+    st = yajl_complete_parse (h);
+  bool ok = st == yajl_status_ok && b->have_root;
+  if (!ok)
     {
-      /* yajl's reason spans lines (a caret under the bad text): keep the first. */
-      char *nl = strchr (reason, '\n');
-      if (nl)
-        *nl = '\0';
-      snprintf (errbuf, errlen, "%s", reason[0] ? reason : "parse error");
+      if (b->error != NULL)
+        snprintf (errbuf, errlen, "%s", b->error);
+      else
+        {
+          /* yajl's reason spans lines when verbose; the first is enough. */
+          unsigned char *reason = yajl_get_error (h, 0, (const unsigned char *) data, len);
+          const char *r = reason ? (const char *) reason : "";
+          size_t n = strcspn (r, "\n");
+          if (n == 0)
+            snprintf (errbuf, errlen, "parse error");
+          else
+            snprintf (errbuf, errlen, "%.*s", (int) n, r);
+          yajl_free_error (h, reason);
+        }
+    }
+  yajl_free (h);
+  if (b->stack != b->inline_stack)
+    free (b->stack);
+  if (!ok)
+    {
+      doc_free (doc);
       return NULL;
     }
-  return (struct json_value *) v;
+  return &doc->root;
 }
 
 void
 json_free (struct json_value *v)
 {
   if (v)
-    yajl_tree_free (YV (v));
+    doc_free ((struct json_doc *) ((char *) v - offsetof (struct json_doc, root)));
 }
 
 enum json_type
 json_type_of (const struct json_value *v)
 {
-  if (v == NULL)
-    return JSON_NULL;
-  switch (YV (v)->type)
-    {
-    case yajl_t_string:
-      return JSON_STRING;
-    case yajl_t_number:
-      return JSON_NUMBER;
-    case yajl_t_object:
-      return JSON_OBJECT;
-    case yajl_t_array:
-      return JSON_ARRAY;
-    case yajl_t_true:
-    case yajl_t_false:
-      return JSON_BOOL;
-    default:
-      return JSON_NULL;
-    }
+  return v == NULL ? JSON_NULL : (enum json_type) v->type;
 }
 
 const char *
@@ -144,18 +425,17 @@ json_object_get (const struct json_value *obj, const char *key)
 {
   if (json_type_of (obj) != JSON_OBJECT)
     return NULL;
-  const yajl_val o = YV (obj);
   /* A repeated key: the last one wins, as with Go's encoding/json (runc). */
-  for (size_t i = o->u.object.len; i > 0; i--)
-    if (strcmp (o->u.object.keys[i - 1], key) == 0)
-      return JV (o->u.object.values[i - 1]);
+  for (size_t i = obj->len; i > 0; i--)
+    if (strcmp (obj->u.members[i - 1].key, key) == 0)
+      return &obj->u.members[i - 1].value;
   return NULL;
 }
 
 size_t
 json_object_len (const struct json_value *obj)
 {
-  return json_type_of (obj) == JSON_OBJECT ? YV (obj)->u.object.len : 0;
+  return json_type_of (obj) == JSON_OBJECT ? obj->len : 0;
 }
 
 const char *
@@ -163,7 +443,7 @@ json_object_key (const struct json_value *obj, size_t i)
 {
   if (i >= json_object_len (obj))
     return NULL;
-  return YV (obj)->u.object.keys[i];
+  return obj->u.members[i].key;
 }
 
 const struct json_value *
@@ -171,13 +451,13 @@ json_object_value (const struct json_value *obj, size_t i)
 {
   if (i >= json_object_len (obj))
     return NULL;
-  return JV (YV (obj)->u.object.values[i]);
+  return &obj->u.members[i].value;
 }
 
 size_t
 json_array_len (const struct json_value *arr)
 {
-  return json_type_of (arr) == JSON_ARRAY ? YV (arr)->u.array.len : 0;
+  return json_type_of (arr) == JSON_ARRAY ? arr->len : 0;
 }
 
 const struct json_value *
@@ -185,30 +465,34 @@ json_array_get (const struct json_value *arr, size_t i)
 {
   if (i >= json_array_len (arr))
     return NULL;
-  return JV (YV (arr)->u.array.values[i]);
+  return &arr->u.items[i];
 }
 
 const char *
 json_string (const struct json_value *v)
 {
-  return json_type_of (v) == JSON_STRING ? YV (v)->u.string : NULL;
+  return json_type_of (v) == JSON_STRING ? v->u.text : NULL;
 }
 
 bool
 json_bool (const struct json_value *v)
 {
-  return v != NULL && YV (v)->type == yajl_t_true;
+  return json_type_of (v) == JSON_BOOL && v->len != 0;
 }
 
-/* yajl keeps every number's source text; parse integers from it ourselves so
- * that uint64 values above INT64_MAX survive, and "1.0"/"1e3" are refused as
+const char *
+json_number_text (const struct json_value *v)
+{
+  return json_type_of (v) == JSON_NUMBER ? v->u.text : NULL;
+}
+
+/* Numbers keep their source text; parse integers from it ourselves so that
+ * uint64 values above INT64_MAX survive, and "1.0"/"1e3" are refused as
  * integers (as Go's encoding/json does). */
 static const char *
 integer_text (const struct json_value *v)
 {
-  if (json_type_of (v) != JSON_NUMBER)
-    return NULL;
-  const char *r = YV (v)->u.number.r;
+  const char *r = json_number_text (v);
   if (r == NULL)
     return NULL;
   const char *p = r + (*r == '-');
@@ -253,11 +537,12 @@ json_uint64 (const struct json_value *v, uint64_t *out)
 bool
 json_double (const struct json_value *v, double *out)
 {
-  if (json_type_of (v) != JSON_NUMBER || YV (v)->u.number.r == NULL)
+  const char *r = json_number_text (v);
+  if (r == NULL)
     return false;
   errno = 0;
   char *end;
-  double d = strtod (YV (v)->u.number.r, &end);
+  double d = strtod (r, &end);
   if (errno != 0 || *end != '\0')
     return false;
   *out = d;
@@ -428,10 +713,4 @@ json_writer_free (struct json_writer *w)
     return;
   yajl_gen_free (w->g);
   free (w);
-}
-
-const char *
-json_number_text (const struct json_value *v)
-{
-  return json_type_of (v) == JSON_NUMBER ? YV (v)->u.number.r : NULL;
 }
