@@ -81,7 +81,8 @@ test_errors (void)
   struct json_value *v = json_parse ("[1]garbage", 3, eb, sizeof eb);
   CHECK (v != NULL);
   json_free (v);
-  /* Deep nesting is refused before yajl builds (and recursively frees) a tree. */
+  /* Deep nesting is refused while parsing, so no later recursive walk can
+   * overflow the stack. */
   size_t n = 100000;
   char *deep = malloc (n);
   memset (deep, '[', n);
@@ -98,6 +99,91 @@ test_errors (void)
   CHECK (v != NULL && json_type_of (v) == JSON_STRING && strlen (json_string (v)) == n);
   json_free (v);
   free (str);
+}
+
+static char *
+nested (size_t depth)
+{
+  char *t = malloc (2 * depth + 1);
+  memset (t, '[', depth);
+  memset (t + depth, ']', depth);
+  t[2 * depth] = '\0';
+  return t;
+}
+
+static void
+test_limits (void)
+{
+  char eb[256];
+  /* 512 levels are fine, 513 are not. */
+  char *t = nested (512);
+  struct json_value *v = parse (t);
+  CHECK (v != NULL && json_array_len (v) == 1);
+  json_free (v);
+  free (t);
+  t = nested (513);
+  CHECK (json_parse (t, strlen (t), eb, sizeof eb) == NULL);
+  CHECK_STR (eb, "nesting deeper than 512 levels");
+  free (t);
+
+  CHECK (json_parse ("[1,\0]", 5, eb, sizeof eb) == NULL);
+  CHECK_STR (eb, "NUL byte in JSON text");
+  CHECK (parse ("[1,2") == NULL);
+  CHECK (json_parse ("[1,2", 4, eb, sizeof eb) == NULL);
+  CHECK_STR (eb, "parse error: premature EOF");
+  CHECK (json_parse ("[1,x]", 5, eb, sizeof eb) == NULL);
+  CHECK_STR (eb, "lexical error: invalid char in json text.");
+  /* A tiny errbuf is truncated, never overrun. */
+  char small[6] = "XXXXX";
+  CHECK (json_parse ("[", 1, small, 4) == NULL);
+  CHECK_STR (small, "par");
+
+  /* Comments are accepted, as yajl_tree did. */
+  v = parse ("/* c */ {\"a\": [1, // x\n 2]}");
+  CHECK (v != NULL && json_array_len (json_object_get (v, "a")) == 2);
+  json_free (v);
+
+  /* Top-level scalars, escapes, an embedded \u0000 ends the C string. */
+  v = parse (" 42 ");
+  int64_t i = 0;
+  CHECK (v && json_type_of (v) == JSON_NUMBER && json_int64 (v, &i) && i == 42);
+  CHECK_STR (json_number_text (v), "42");
+  json_free (v);
+  v = parse ("[\"a\\u00e9\\n\", \"x\\u0000y\", {}, []]");
+  CHECK (v != NULL);
+  CHECK_STR (json_string (json_array_get (v, 0)), "a\xc3\xa9\n");
+  CHECK_STR (json_string (json_array_get (v, 1)), "x");
+  CHECK (json_type_of (json_array_get (v, 2)) == JSON_OBJECT && json_object_len (json_array_get (v, 2)) == 0);
+  CHECK (json_object_key (json_array_get (v, 2), 0) == NULL);
+  CHECK (json_type_of (json_array_get (v, 3)) == JSON_ARRAY && json_array_len (json_array_get (v, 3)) == 0);
+  json_free (v);
+
+  /* Containers larger than the builder's first stack and the arena's first
+   * block: 20000 objects with a key each, nested in arrays. */
+  size_t n = 20000;
+  char *big = malloc (n * 24 + 16);
+  size_t len = 0;
+  big[len++] = '[';
+  for (size_t k = 0; k < n; k++)
+    len += (size_t) sprintf (big + len, "%s{\"k%zu\": [%zu, \"s\"]}", k ? "," : "", k, k);
+  big[len++] = ']';
+  v = json_parse (big, len, eb, sizeof eb);
+  CHECK (v != NULL && json_array_len (v) == n);
+  bool all = v != NULL;
+  for (size_t k = 0; all && k < n; k++)
+    {
+      char key[32];
+      uint64_t u = 0;
+      snprintf (key, sizeof key, "k%zu", k);
+      const struct json_value *o = json_array_get (v, k);
+      all = json_object_len (o) == 1 && strcmp (json_object_key (o, 0), key) == 0
+            && json_uint64 (json_array_get (json_object_get (o, key), 0), &u) && u == k
+            && strcmp (json_string (json_array_get (json_object_value (o, 0), 1)), "s") == 0;
+    }
+  CHECK (all);
+  json_free (v);
+  free (big);
+  json_free (NULL);
 }
 
 static void
@@ -173,6 +259,7 @@ main (void)
   test_tree ();
   test_numbers ();
   test_errors ();
+  test_limits ();
   test_writer ();
   return unit_finish ("test_json");
 }
