@@ -91,15 +91,13 @@ caps_apply_bounding (const struct caps_plan *p, struct error **err)
     {
       if (p->bounding & BIT (c))
         continue;
-      /* Reading is free; every drop is a credential copy in the kernel, so drop
-       * only what is still there (an exec'd process inherits a reduced set). */
-      int present = prctl (PR_CAPBSET_READ, c, 0, 0, 0);
-      if (present == 0)
-        continue;
-      if (present < 0 && errno == EINVAL)
-        continue;
+      /* No PR_CAPBSET_READ first: the init and exec'd processes are forks of a
+       * full-capability capsa, so every cap is still there and reading would
+       * only double the syscalls. Dropping an absent cap succeeds. */
       if (prctl (PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
         {
+          if (errno == EINVAL)
+            continue; /* beyond what this kernel knows */
           _cleanup_cap_str_ char *name = cap_to_name (c);
           int saved = errno;
           error_set (err, saved, "drop %s from the bounding set", name ? name : "capability");
