@@ -103,6 +103,64 @@ struct frame
   uint32_t type;
 };
 
+/* yajl's own handle, lexer, state stack and escape-decoding buffer: a
+ * handful of small blocks per parse, bump-allocated on the stack instead of
+ * malloc'd. Each block is preceded by its size (for realloc); whatever does
+ * not fit goes to malloc. */
+struct yajl_pool
+{
+  size_t used;
+  _Alignas (16) char buf[4096];
+};
+
+#define POOL_HDR 16
+
+static bool
+in_pool (struct yajl_pool *p, void *ptr)
+{
+  return (char *) ptr >= p->buf && (char *) ptr < p->buf + sizeof p->buf;
+}
+
+static void *
+pool_malloc (void *ctx, size_t size)
+{
+  struct yajl_pool *p = ctx;
+  size_t need = POOL_HDR + ((size + 15) & ~(size_t) 15);
+  if (size > sizeof p->buf || need > sizeof p->buf - p->used)
+    return malloc (size);
+  char *blk = p->buf + p->used;
+  p->used += need;
+  memcpy (blk, &size, sizeof size);
+  return blk + POOL_HDR;
+}
+
+static void
+pool_free (void *ctx, void *ptr)
+{
+  struct yajl_pool *p = ctx;
+  if (!in_pool (p, ptr))
+    free (ptr);
+  /* Pool blocks go away with the pool. */
+}
+
+static void *
+pool_realloc (void *ctx, void *ptr, size_t size)
+{
+  struct yajl_pool *p = ctx;
+  if (ptr == NULL)
+    return pool_malloc (ctx, size);
+  if (!in_pool (p, ptr))
+    return realloc (ptr, size);
+  size_t old;
+  memcpy (&old, (char *) ptr - POOL_HDR, sizeof old);
+  if (size <= old)
+    return ptr;
+  void *n = pool_malloc (ctx, size);
+  if (n != NULL)
+    memcpy (n, ptr, old);
+  return n;
+}
+
 struct builder
 {
   struct json_doc *doc;
@@ -337,8 +395,11 @@ json_parse (const char *data, size_t len, char *errbuf, size_t errlen)
   doc->first.used = 0;
   doc->first.cap = cap;
 
-  struct builder bld, *b = &bld; /* a few KiB of stack, no malloc */
-  yajl_handle h = yajl_alloc (&builder_callbacks, NULL, b);
+  struct builder bld, *b = &bld; /* ~10 KiB of stack, no malloc */
+  struct yajl_pool pool;
+  pool.used = 0;
+  yajl_alloc_funcs afs = { pool_malloc, pool_realloc, pool_free, &pool };
+  yajl_handle h = yajl_alloc (&builder_callbacks, &afs, b);
   if (h == NULL)
     {
       doc_free (doc);
