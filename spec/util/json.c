@@ -379,9 +379,9 @@ json_parse (const char *data, size_t len, char *errbuf, size_t errlen)
       snprintf (errbuf, errlen, "NUL byte in JSON text");
       return NULL;
     }
-  /* A first block sized from the text holds a typical document whole
-   * (config.json's tree is about 1.5x its text); more blocks if not. */
-  size_t cap = len + len / 2 + 256;
+  /* A first block sized from the text holds a typical document whole (a
+   * config.json's tree takes 1.3-1.9x its text); more blocks if not. */
+  size_t cap = 2 * len + 256;
   struct json_doc *doc = malloc (sizeof *doc + cap);
   if (doc == NULL)
     {
