@@ -228,11 +228,20 @@ record_clear (struct lc_record *r)
 uint64_t
 proc_start_time (pid_t pid, bool *zombie)
 {
+  char state = 0;
+  uint64_t start = proc_task_start (pid, &state);
+  if (zombie)
+    *zombie = state == 'Z' || state == 'X';
+  return start;
+}
+
+uint64_t
+proc_task_start (pid_t pid, char *state)
+{
   char path[64], buf[1024];
   snprintf (path, sizeof path, "/proc/%d/stat", pid);
   _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (zombie)
-    *zombie = false;
+  *state = 0;
   if (fd < 0)
     return 0;
   ssize_t n = read (fd, buf, sizeof buf - 1);
@@ -244,8 +253,7 @@ proc_start_time (pid_t pid, bool *zombie)
   if (p == NULL || p[1] == '\0')
     return 0;
   p += 2;
-  if (zombie)
-    *zombie = (*p == 'Z' || *p == 'X');
+  *state = *p;
   /* p is field 3 (state); starttime is field 22. */
   for (int field = 3; field < 22; field++)
     {
@@ -280,10 +288,19 @@ record_status_in (int dirfd, const char *id, const struct lc_record *r)
   snprintf (fifo, sizeof fifo, "%s%sexec.fifo", id ? id : "", id ? "/" : "");
   if (r->pid <= 0)
     return LC_CREATING;
-  if (!record_pid_alive (r))
+  char state = 0;
+  uint64_t start = proc_task_start (r->pid, &state);
+  if (start == 0 || start != r->pid_start || state == 'Z' || state == 'X')
     return LC_STOPPED;
   if (faccessat (dirfd, fifo, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return LC_CREATED;
+  /* A task in a frozen v1 freezer shows as "D": anything else cannot be paused
+   * there, which spares list a freezer read per container. (The v2 freezer
+   * parks tasks in "S": always ask it.) */
+  const char *layout = r->cgroup ? strchr (r->cgroup, '\n') : NULL;
+  bool v1_freezer = layout && strncmp (layout + 1, "v2 ", 3) != 0;
+  if (v1_freezer && state != 'D')
+    return LC_RUNNING;
   if (r->cgroup && cgroup_saved_is_frozen (r->cgroup) == 1)
     return LC_PAUSED;
   return LC_RUNNING;

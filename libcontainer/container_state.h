@@ -62,6 +62,8 @@ enum lc_status record_status_in (int dirfd, const char *id, const struct lc_reco
 bool record_pid_alive (const struct lc_record *r);
 /* starttime of /proc/<pid>/stat, 0 on failure; *zombie set when state Z/X. */
 uint64_t proc_start_time (pid_t pid, bool *zombie);
+/* The same, with the task's state letter from /proc/<pid>/stat ('S', 'D', 'Z'...). */
+uint64_t proc_task_start (pid_t pid, char *state);
 
 /* Fill an OCI state from a record and status. */
 struct spec_state *record_to_state (const struct lc_record *r, enum lc_status st);
