@@ -156,6 +156,33 @@ dup_str (const struct json_value *obj, const char *key)
   return s ? strdup (s) : NULL;
 }
 
+/* state.json is a few hundred bytes: one read() into a buffer larger than the
+ * file is the whole of it (a regular file's short read is its end), which spares
+ * list the second read per container; larger files take the general path. */
+static int
+read_small_file_at (int dirfd, const char *name, char **out, size_t *len, struct error **err)
+{
+  char buf[8192];
+  _cleanup_close_ int fd = openat (dirfd, name, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return error_set (err, errno, "open \"%s\"", name);
+  ssize_t n;
+  do
+    n = read (fd, buf, sizeof buf);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return error_set (err, errno, "read \"%s\"", name);
+  if ((size_t) n == sizeof buf)
+    return fs_read_file_at (dirfd, name, out, len, err);
+  *out = malloc (n + 1);
+  if (*out == NULL)
+    return error_set (err, ENOMEM, "read \"%s\"", name);
+  memcpy (*out, buf, n);
+  (*out)[n] = '\0';
+  *len = (size_t) n;
+  return 0;
+}
+
 int
 record_read (int dirfd, struct lc_record *r, struct error **err)
 {
@@ -171,7 +198,7 @@ record_read_in (int dirfd, const char *id, struct lc_record *r, struct error **e
   size_t len;
   char errbuf[256];
   memset (r, 0, sizeof *r);
-  if (fs_read_file_at (dirfd, name, &data, &len, err) < 0)
+  if (read_small_file_at (dirfd, name, &data, &len, err) < 0)
     return -1;
   struct json_value *v = json_parse (data, len, errbuf, sizeof errbuf);
   if (v == NULL)
