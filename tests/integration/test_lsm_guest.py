@@ -1,5 +1,5 @@
 """MAC labels for real: the host runs no LSM, so these boot a guest with v2vm
-(/work/shared/tools/README.md) once per LSM and run capsa there (~5 s per boot).
+(../shared/tools/README.md beside the repository) once per LSM and run capsa there (~5 s per boot).
 
 AppArmor: a container confined by a profile loaded with apparmor_parser shows it in
 /proc/self/attr/current and is denied the file the profile forbids.
@@ -19,7 +19,10 @@ import pytest
 
 import capsa_harness as h
 
-V2VM = os.environ.get("CAPSA_V2VM", "/work/shared/tools/v2vm")
+# ../shared/tools/v2vm beside the repository (as tests/cgroup-v2.sh finds it).
+_REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+V2VM = os.environ.get("CAPSA_V2VM",
+                      os.path.join(os.path.dirname(_REPO), "shared", "tools", "v2vm"))
 GUEST_SCRIPT = os.path.join(os.path.dirname(__file__), "fixtures", "security", "lsm_guest.sh")
 LABEL = "system_u:system_r:svirt_t:s0:c1,c2"
 MOUNT_LABEL = "system_u:object_r:svirt_image_t:s0:c1,c2"
