@@ -85,24 +85,6 @@ statedir_open (const char *root, const char *id, bool lock, struct error **err)
 }
 
 int
-write_new_file_at (int dirfd, const char *name, const char *data, size_t len, struct error **err)
-{
-  _cleanup_close_ int fd = openat (dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return error_set (err, errno, "create \"%s\"", name);
-  for (size_t off = 0; off < len;)
-    {
-      ssize_t w = write (fd, data + off, len - off);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w < 0)
-        return error_set (err, errno, "write \"%s\"", name);
-      off += w;
-    }
-  return 0;
-}
-
-int
 record_write (int dirfd, const struct lc_record *r, struct error **err)
 {
   struct json_writer *w = json_writer_new (false);
@@ -142,7 +124,7 @@ record_write (int dirfd, const struct lc_record *r, struct error **err)
     return error_set (err, ENOMEM, "serialize container state");
 
   /* Atomic: readers (state, list) never see a half-written file. */
-  if (write_new_file_at (dirfd, "state.json.tmp", out, len, err) < 0)
+  if (fs_write_file_new_at (dirfd, "state.json.tmp", out, len, 0600, err) < 0)
     return -1;
   if (renameat (dirfd, "state.json.tmp", dirfd, "state.json") < 0)
     return error_set (err, errno, "rename state.json");
@@ -154,33 +136,6 @@ dup_str (const struct json_value *obj, const char *key)
 {
   const char *s = json_string (json_object_get (obj, key));
   return s ? strdup (s) : NULL;
-}
-
-/* state.json is a few hundred bytes: one read() into a buffer larger than the
- * file is the whole of it (a regular file's short read is its end), which spares
- * list the second read per container; larger files take the general path. */
-static int
-read_small_file_at (int dirfd, const char *name, char **out, size_t *len, struct error **err)
-{
-  char buf[8192];
-  _cleanup_close_ int fd = openat (dirfd, name, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return error_set (err, errno, "open \"%s\"", name);
-  ssize_t n;
-  do
-    n = read (fd, buf, sizeof buf);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
-    return error_set (err, errno, "read \"%s\"", name);
-  if ((size_t) n == sizeof buf)
-    return fs_read_file_at (dirfd, name, out, len, err);
-  *out = malloc (n + 1);
-  if (*out == NULL)
-    return error_set (err, ENOMEM, "read \"%s\"", name);
-  memcpy (*out, buf, n);
-  (*out)[n] = '\0';
-  *len = (size_t) n;
-  return 0;
 }
 
 int
@@ -198,7 +153,7 @@ record_read_in (int dirfd, const char *id, struct lc_record *r, struct error **e
   size_t len;
   char errbuf[256];
   memset (r, 0, sizeof *r);
-  if (read_small_file_at (dirfd, name, &data, &len, err) < 0)
+  if (fs_read_small_file_at (dirfd, name, &data, &len, err) < 0)
     return -1;
   struct json_value *v = json_parse (data, len, errbuf, sizeof errbuf);
   if (v == NULL)

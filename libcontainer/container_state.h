@@ -45,9 +45,6 @@ int statedir_create (const char *root, const char *id, struct error **err);
  * \"id\" does not exist". */
 int statedir_open (const char *root, const char *id, bool lock, struct error **err);
 
-/* Create (or truncate) dirfd/name with data. */
-int write_new_file_at (int dirfd, const char *name, const char *data, size_t len,
-                       struct error **err);
 int record_write (int dirfd, const struct lc_record *r, struct error **err);
 int record_read (int dirfd, struct lc_record *r, struct error **err);
 /* The same for the container dir `id` below dirfd (the state root), without

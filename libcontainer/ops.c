@@ -39,7 +39,7 @@ copy_config_to_state (int dirfd, const char *config_path, struct error **err)
   size_t len;
   if (fs_read_file (config_path, &data, &len, err) < 0)
     return -1;
-  return write_new_file_at (dirfd, "config.json", data, len, err);
+  return fs_write_file_new_at (dirfd, "config.json", data, len, 0600, err);
 }
 
 bool

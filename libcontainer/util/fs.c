@@ -517,3 +517,39 @@ fs_mkdir_all (const char *path, mode_t mode)
     return -1;
   return 0;
 }
+
+int
+fs_write_file_new_at (int dirfd, const char *name, const char *data, size_t len, mode_t mode,
+                      struct error **err)
+{
+  _cleanup_close_ int fd = openat (dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0)
+    return error_set (err, errno, "create \"%s\"", name);
+  if (write_all (fd, data, len) < 0)
+    return error_set (err, errno, "write \"%s\"", name);
+  return 0;
+}
+
+int
+fs_read_small_file_at (int dirfd, const char *name, char **out, size_t *len, struct error **err)
+{
+  char buf[8192];
+  _cleanup_close_ int fd = openat (dirfd, name, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return error_set (err, errno, "open \"%s\"", name);
+  ssize_t n;
+  do
+    n = read (fd, buf, sizeof buf);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return error_set (err, errno, "read \"%s\"", name);
+  if ((size_t) n == sizeof buf)
+    return fs_read_file_at (dirfd, name, out, len, err);
+  *out = malloc (n + 1);
+  if (*out == NULL)
+    return error_set (err, ENOMEM, "read \"%s\"", name);
+  memcpy (*out, buf, n);
+  (*out)[n] = '\0';
+  *len = (size_t) n;
+  return 0;
+}

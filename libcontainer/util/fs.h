@@ -36,6 +36,15 @@ int fs_write_file (const char *path, const char *data, size_t len, struct error 
 int fs_write_file_at (int dirfd, const char *name, const char *data, size_t len, struct error **err);
 /* Read a whole file (NUL-terminated). Returns 0 and *out, or -1. */
 int fs_read_file (const char *path, char **out, size_t *len, struct error **err);
+/* Create or truncate dirfd/name with data (not atomic: for files no one reads yet). */
+int fs_write_file_new_at (int dirfd, const char *name, const char *data, size_t len, mode_t mode,
+                          struct error **err);
+/* A small regular file we wrote ourselves: one read() into a buffer larger than
+ * the file is all of it (a regular file's short read is its end), saving the
+ * read that only finds EOF; larger files take fs_read_file_at. Not for procfs or
+ * cgroupfs, whose reads may come short before the end. */
+int fs_read_small_file_at (int dirfd, const char *name, char **out, size_t *len,
+                           struct error **err);
 int fs_read_file_at (int dirfd, const char *name, char **out, size_t *len, struct error **err);
 /* rm -rf of a directory tree that holds no mounts. */
 int fs_remove_tree (const char *path, struct error **err);
