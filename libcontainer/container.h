@@ -86,8 +86,6 @@ int lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_
 /* Strict "uid[:gid]" (decimal) as `exec --user` takes it. */
 int lc_parse_user (const char *spec, uint32_t *uid, uint32_t *gid, bool *has_gid,
                    struct error **err);
-/* Send a pidfd over the unix socket at socket_path (--pidfd-socket). */
-int lc_pidfd_send (const char *socket_path, int pidfd, struct error **err);
 
 /* features.json for this build and host (capabilities libcap knows, mount
  * options, seccomp archs and the filter flags this kernel takes). */

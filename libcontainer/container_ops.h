@@ -9,6 +9,11 @@ char *realpath_dup (char *path, struct error **err);
 /* Copy the config into the state dir (as config.json) for delete's poststop hooks. */
 int copy_config_to_state (int dirfd, const char *config_path, struct error **err);
 
+/* --pid-file: the pid, written atomically (engines read it at once). */
+int write_pid_file (const char *path, pid_t pid, struct error **err);
+/* --pidfd-socket: send pidfd over the unix socket at socket_path. */
+int send_pidfd (const char *socket_path, int pidfd, struct error **err);
+
 /* The container's seccomp filter, compiled by the caller (the parent) or taken
  * from <root>/.cache/seccomp. */
 struct seccomp_plan;

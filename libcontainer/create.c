@@ -168,14 +168,6 @@ prepare_seccomp (const struct lc_context *ctx, const struct spec_seccomp *s,
   return seccomp_plan_cached (s, cache, out, err);
 }
 
-static int
-write_pid_file (const char *path, pid_t pid, struct error **err)
-{
-  char buf[32];
-  int n = snprintf (buf, sizeof buf, "%d", pid);
-  return fs_write_file_atomic (path, buf, n, 0644, err);
-}
-
 /* Everything of lc_create except releasing the container: used by create and run. */
 static int
 create_container (const struct lc_context *ctx, const char *id, const struct lc_create_opts *o,
@@ -291,7 +283,7 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
   if (o->pid_file && write_pid_file (o->pid_file, spawned->pid, err) < 0)
     goto fail_spawned;
   /* --pidfd-socket: the caller (containerd's shim) watches the init by pidfd. */
-  if (o->pidfd_socket && lc_pidfd_send (o->pidfd_socket, spawned->pidfd, err) < 0)
+  if (o->pidfd_socket && send_pidfd (o->pidfd_socket, spawned->pidfd, err) < 0)
     goto fail_spawned;
   ret = 0;
   goto out;

@@ -23,6 +23,7 @@
 #include "container_state.h"
 #include "finalize.h"
 #include "foreground.h"
+#include "namespaces.h"
 #include "process.h"
 #include "seccomp_filter.h"
 #include "security.h"
@@ -32,9 +33,6 @@
 #include "terminal.h"
 #include "util/fs.h"
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
 
 /* Strict "uid[:gid]": decimal digits only, each within uint32 (CVE-2026-30892 was
  * a lax parser turning "1" into 0). */
@@ -389,21 +387,6 @@ exec_cgroup_fd (struct cgroup_manager *m, const char *sub, char **v1_dir, struct
   return -1;
 }
 
-static int
-send_pidfd (const char *socket_path, int pidfd, struct error **err)
-{
-  _cleanup_close_ int sock = terminal_connect_socket (socket_path, err);
-  if (sock < 0)
-    return error_wrap (err, "--pidfd-socket");
-  return terminal_send_fd (sock, pidfd, "pidfd", err);
-}
-
-int
-lc_pidfd_send (const char *socket_path, int pidfd, struct error **err)
-{
-  return send_pidfd (socket_path, pidfd, err);
-}
-
 int
 lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts *o,
          int *exit_status, struct error **err)
@@ -547,13 +530,8 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
   struct init_args a = { .config = c, .id = id, .bundle = rec.bundle, .rootfs = rec.rootfs };
   if (spawn_serve (&a, sp[0], &r, err) < 0)
     goto fail;
-  if (o->pid_file)
-    {
-      char buf[32];
-      int n = snprintf (buf, sizeof buf, "%d", r.pid);
-      if (fs_write_file_atomic (o->pid_file, buf, n, 0644, err) < 0)
-        goto fail;
-    }
+  if (o->pid_file && write_pid_file (o->pid_file, r.pid, err) < 0)
+    goto fail;
   if (o->pidfd_socket && send_pidfd (o->pidfd_socket, r.pidfd, err) < 0)
     goto fail;
   if (o->detach)

@@ -11,9 +11,6 @@
 #include "spec/util/cleanup.h"
 #include "util/fs.h"
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
 
 int
 ns_clone_flag (enum spec_ns_type t)

@@ -3,8 +3,14 @@
 #define CAPSA_NAMESPACES_H
 
 #include <stdbool.h>
+#include <sched.h>
 #include <sys/types.h>
 #include "spec/config.h"
+
+/* Older glibc headers lack the time namespace flag. */
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
 
 struct ns_plan
 {

@@ -19,6 +19,7 @@
 #include "container_ops.h"
 #include "container_state.h"
 #include "hooks.h"
+#include "terminal.h"
 #include "spec/util/cleanup.h"
 #include "util/fs.h"
 
@@ -116,6 +117,23 @@ load_cgroup (const struct lc_record *r, struct error **err)
   if (cgroup_manager_load (r->cgroup, &m, err) < 0)
     return NULL;
   return m;
+}
+
+int
+write_pid_file (const char *path, pid_t pid, struct error **err)
+{
+  char buf[32];
+  int n = snprintf (buf, sizeof buf, "%d", pid);
+  return fs_write_file_atomic (path, buf, n, 0644, err);
+}
+
+int
+send_pidfd (const char *socket_path, int pidfd, struct error **err)
+{
+  _cleanup_close_ int sock = terminal_connect_socket (socket_path, err);
+  if (sock < 0)
+    return error_wrap (err, "--pidfd-socket");
+  return terminal_send_fd (sock, pidfd, "pidfd", err);
 }
 
 /* The config copy kept in the state dir for the hooks that run after create. */
