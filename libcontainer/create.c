@@ -97,6 +97,11 @@ static int
 check_config (const struct spec_config *c, const struct lc_create_opts *o, struct error **err)
 {
   bool has_mnt = false, new_uts = false;
+  /* Not implemented: refused rather than silently ignored (features.json says so). */
+  if (c->linux_ && c->linux_->intel_rdt)
+    return error_set (err, 0, "config.json: linux.intelRdt: not supported by capsa");
+  if (c->linux_ && c->linux_->net_devices_len)
+    return error_set (err, 0, "config.json: linux.netDevices: not supported by capsa");
   /* Without a process the container can be created; `start` then fails (spec). */
   if (c->process && c->process->args_len == 0)
     return error_set (err, 0, "config.json: process.args: must not be empty");

@@ -110,3 +110,15 @@ def test_no_process_creates_and_start_fails(capsa, bundle, cid):
     capsa.wait_status(cid, "stopped")
     assert capsa.delete(cid, timeout=10).rc == 0
     h.ensure_nothing_left(capsa, cid, bundle)
+
+
+@pytest.mark.parametrize("field,value", [
+    ("intelRdt", {"closID": "c1"}),
+    ("netDevices", {"eth9": {"name": "eth0"}})])
+def test_unimplemented_linux_fields_are_refused(capsa, bundle, cid, field, value):
+    """Not implemented, so refused with the JSON path, never silently ignored."""
+    bundle.config["linux"][field] = value
+    bundle.set_args("true").write()
+    r = capsa.create(bundle, cid)
+    assert r.rc == 1 and ("linux.%s: not supported" % field) in r.err, r
+    h.ensure_nothing_left(capsa, cid, bundle)
