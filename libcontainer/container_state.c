@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cgroups/cgroup.h"
+#include "pid_identity.h"
 #include "spec/util/cleanup.h"
 #include "spec/util/json.h"
 #include "util/fs.h"
@@ -97,6 +98,11 @@ record_write (int dirfd, const struct lc_record *r, struct error **err)
   json_w_int (w, r->pid);
   json_w_key (w, "pid_start");
   json_w_uint (w, r->pid_start);
+  if (r->pid_identity)
+    {
+      json_w_key (w, "pid_identity");
+      json_w_uint (w, r->pid_identity);
+    }
   json_w_key (w, "bundle");
   json_w_string (w, r->bundle);
   json_w_key (w, "rootfs");
@@ -105,8 +111,11 @@ record_write (int dirfd, const struct lc_record *r, struct error **err)
   json_w_string (w, r->created);
   json_w_key (w, "owner");
   json_w_string (w, r->owner ? r->owner : "");
-  json_w_key (w, "cgroup");
-  json_w_string (w, r->cgroup);
+  if (r->freezer)
+    {
+      json_w_key (w, "freezer");
+      json_w_string (w, r->freezer);
+    }
   json_w_key (w, "poststart");
   json_w_bool (w, r->has_poststart);
   json_w_key (w, "poststop");
@@ -123,6 +132,9 @@ record_write (int dirfd, const struct lc_record *r, struct error **err)
   if (json_writer_finish (w, &out, &len) < 0)
     return error_set (err, ENOMEM, "serialize container state");
 
+  /* Its own file: list parses every state.json, and this text is most of it. */
+  if (r->cgroup && fs_write_file_new_at (dirfd, "cgroup", r->cgroup, strlen (r->cgroup), 0600, err) < 0)
+    return -1;
   /* Atomic: readers (state, list) never see a half-written file. */
   if (fs_write_file_new_at (dirfd, "state.json.tmp", out, len, 0600, err) < 0)
     return -1;
@@ -141,7 +153,26 @@ dup_str (const struct json_value *obj, const char *key)
 int
 record_read (int dirfd, struct lc_record *r, struct error **err)
 {
-  return record_read_in (dirfd, NULL, r, err);
+  size_t len;
+  if (record_read_in (dirfd, NULL, r, err) < 0)
+    return -1;
+  struct error *e = NULL;
+  if (fs_read_small_file_at (dirfd, "cgroup", &r->cgroup, &len, &e) < 0)
+    {
+      /* No file: a container created without cgroups. */
+      if (e->errnum == ENOENT)
+        {
+          error_free (&e);
+          return 0;
+        }
+      record_clear (r);
+      if (err && *err == NULL)
+        *err = e;
+      else
+        error_free (&e);
+      return -1;
+    }
+  return 0;
 }
 
 int
@@ -165,11 +196,14 @@ record_read_in (int dirfd, const char *id, struct lc_record *r, struct error **e
   json_uint64 (json_object_get (v, "pid_start"), &start);
   r->pid = (pid_t) pid;
   r->pid_start = start;
+  const struct json_value *ident = json_object_get (v, "pid_identity");
+  if (ident)
+    json_uint64 (ident, &r->pid_identity);
   r->bundle = dup_str (v, "bundle");
   r->rootfs = dup_str (v, "rootfs");
   r->created = dup_str (v, "created");
   r->owner = dup_str (v, "owner");
-  r->cgroup = dup_str (v, "cgroup");
+  r->freezer = dup_str (v, "freezer");
   r->has_poststart = json_bool (json_object_get (v, "poststart"));
   r->has_poststop = json_bool (json_object_get (v, "poststop"));
   const struct json_value *ann = json_object_get (v, "annotations");
@@ -198,6 +232,7 @@ record_clear (struct lc_record *r)
   free (r->created);
   free (r->owner);
   free (r->cgroup);
+  free (r->freezer);
   for (size_t i = 0; i < r->annotations_len; i++)
     {
       free (r->annotations[i].key);
@@ -253,6 +288,8 @@ record_pid_alive (const struct lc_record *r)
   bool zombie;
   if (r->pid <= 0)
     return false;
+  if (r->pid_identity)
+    return pid_has_identity (r->pid, r->pid_identity) == 1;
   uint64_t st = proc_start_time (r->pid, &zombie);
   return st != 0 && !zombie && st == r->pid_start;
 }
@@ -270,20 +307,32 @@ record_status_in (int dirfd, const char *id, const struct lc_record *r)
   snprintf (fifo, sizeof fifo, "%s%sexec.fifo", id ? id : "", id ? "/" : "");
   if (r->pid <= 0)
     return LC_CREATING;
-  char state = 0;
-  uint64_t start = proc_task_start (r->pid, &state);
-  if (start == 0 || start != r->pid_start || state == 'Z' || state == 'X')
-    return LC_STOPPED;
-  if (faccessat (dirfd, fifo, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-    return LC_CREATED;
+  bool created = faccessat (dirfd, fifo, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
   /* A task in a frozen v1 freezer shows as "D": anything else cannot be paused
    * there, which spares list a freezer read per container. (The v2 freezer
    * parks tasks in "S": always ask it.) */
-  const char *layout = r->cgroup ? strchr (r->cgroup, '\n') : NULL;
-  bool v1_freezer = layout && strncmp (layout + 1, "v2 ", 3) != 0;
-  if (v1_freezer && state != 'D')
-    return LC_RUNNING;
-  if (r->cgroup && cgroup_saved_is_frozen (r->cgroup) == 1)
+  bool v1_freezer = cgroup_freezer_file_is_v1 (r->freezer);
+  if (r->pid_identity && (created || !v1_freezer))
+    {
+      /* The pidfs identity, cheaper than /proc/<pid>/stat, whenever the task's
+       * state letter is not needed. */
+      if (pid_has_identity (r->pid, r->pid_identity) != 1)
+        return LC_STOPPED;
+      if (created)
+        return LC_CREATED;
+    }
+  else
+    {
+      char state = 0;
+      uint64_t start = proc_task_start (r->pid, &state);
+      if (start == 0 || start != r->pid_start || state == 'Z' || state == 'X')
+        return LC_STOPPED;
+      if (created)
+        return LC_CREATED;
+      if (v1_freezer && state != 'D')
+        return LC_RUNNING;
+    }
+  if (r->freezer && cgroup_freezer_file_frozen (r->freezer) == 1)
     return LC_PAUSED;
   return LC_RUNNING;
 }

@@ -14,11 +14,14 @@ struct lc_record
   char *id;
   pid_t pid;
   uint64_t pid_start;     /* /proc/<pid>/stat starttime: detects PID reuse */
+  uint64_t pid_identity;  /* pidfs inode of the init (0: kernel without pidfs) */
   char *bundle;
   char *rootfs;
   char *created;
   char *owner;
-  char *cgroup;           /* cgroup_manager_save() */
+  char *cgroup;           /* cgroup_manager_save(), in the file `cgroup` beside
+                           * state.json: record_read loads it, list does not */
+  char *freezer;          /* cgroup_freezer_file(): the status reads only this */
   bool has_poststart;     /* config has poststart hooks: start reads the config copy */
   bool has_poststop;      /* config has poststop hooks: delete reads the config copy */
   struct spec_kv *annotations;
@@ -46,13 +49,15 @@ int statedir_create (const char *root, const char *id, struct error **err);
 int statedir_open (const char *root, const char *id, bool lock, struct error **err);
 
 int record_write (int dirfd, const struct lc_record *r, struct error **err);
+/* state.json and the saved cgroup manager. */
 int record_read (int dirfd, struct lc_record *r, struct error **err);
-/* The same for the container dir `id` below dirfd (the state root), without
- * opening it: list reads every container this way. */
+/* state.json alone, of the container dir `id` below dirfd (the state root),
+ * without opening it: list reads every container this way. */
 int record_read_in (int dirfd, const char *id, struct lc_record *r, struct error **err);
 void record_clear (struct lc_record *r);
 
-/* Status from facts: pid alive with its start time, exec.fifo, cgroup frozen. */
+/* Status from facts: pid alive with its identity (pid_identity.h), exec.fifo,
+ * cgroup frozen. */
 enum lc_status record_status (int dirfd, const struct lc_record *r);
 enum lc_status record_status_in (int dirfd, const char *id, const struct lc_record *r);
 /* Whether the recorded pid is still our process (alive, not a zombie, same start). */

@@ -18,6 +18,7 @@
 #include "container_state.h"
 #include "foreground.h"
 #include "namespaces.h"
+#include "pid_identity.h"
 #include "seccomp_filter.h"
 #include "spawn.h"
 #include "spec/util/cleanup.h"
@@ -268,11 +269,13 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
   rec.id = (char *) id;
   rec.pid = spawned->pid;
   rec.pid_start = proc_start_time (spawned->pid, NULL);
+  rec.pid_identity = pidfd_identity (spawned->pidfd);
   rec.bundle = bundle;
   rec.rootfs = rootfs;
   rec.created = timestamp_now ();
   rec.owner = (char *) "";
   rec.cgroup = cgroup_manager_save (cg);
+  rec.freezer = cgroup_freezer_file (cg);
   rec.has_poststart = c->hooks.len[HOOK_POSTSTART] > 0;
   rec.has_poststop = c->hooks.len[HOOK_POSTSTOP] > 0;
   rec.annotations = c->annotations;
@@ -280,6 +283,7 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
   int wret = record_write (dirfd, &rec, err);
   free (rec.created);
   free (rec.cgroup);
+  free (rec.freezer);
   if (wret < 0)
     goto fail_spawned;
   /* exec, and the hooks of start and delete, read this copy: the bundle may change. */

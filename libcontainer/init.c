@@ -269,7 +269,12 @@ run_init (struct init_args *a, struct error **err)
 
   /* Read /etc/passwd now: after finalize a seccomp filter may forbid it. */
   char **env = process_env_with_home (p);
-  int keep[] = { a->fifo_fd };
+  /* While we wait for `start`, a pidfd to ourselves keeps our pidfs inode
+   * alive, so that status checks (pid_identity.c) find it instead of building
+   * it anew: `list` and `state` of created containers get cheaper. Pidfds are
+   * close-on-exec: the container never sees it. Best effort. */
+  _cleanup_close_ int self_pidfd = (int) syscall (SYS_pidfd_open, getpid (), 0);
+  int keep[] = { a->fifo_fd, self_pidfd };
   _cleanup_free_ char *path
       = finalize_process (c, sec, a->sync_fd, a->preserve_fds, keep, ARRAY_SIZE (keep), err);
   if (path == NULL)

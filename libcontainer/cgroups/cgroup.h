@@ -43,8 +43,14 @@ int cgroup_pids (struct cgroup_manager *m, pid_t **pids, size_t *n, struct error
 int cgroup_freeze (struct cgroup_manager *m, bool frozen, struct error **err);
 /* 1 frozen, 0 not, -1 error/unknown */
 int cgroup_is_frozen (struct cgroup_manager *m);
-/* The same from a cgroup_manager_save() string, without loading the manager. */
-int cgroup_saved_is_frozen (const char *saved);
+/* The file that tells whether the container is frozen (v1 freezer.state, or
+ * cgroup.freeze on pure v2), malloc'd; NULL when the host has no freezer.
+ * `state` and `list` keep it in the record and read it without loading the
+ * manager. */
+char *cgroup_freezer_file (struct cgroup_manager *m);
+bool cgroup_freezer_file_is_v1 (const char *file);
+/* 1 frozen, 0 not, -1 error/unknown; the same answers as cgroup_is_frozen. */
+int cgroup_freezer_file_frozen (const char *file);
 /* Remove the cgroups this manager created; tolerates concurrent removal. */
 int cgroup_destroy (struct cgroup_manager *m, struct error **err);
 

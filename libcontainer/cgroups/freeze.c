@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -96,24 +97,45 @@ cgroup_freeze (struct cgroup_manager *m, bool frozen, struct error **err)
   return error_set (err, ETIMEDOUT, "cgroup \"%s\": %s", m->path, frozen ? "freeze" : "thaw");
 }
 
-int
-cgroup_is_frozen (struct cgroup_manager *m)
+char *
+cgroup_freezer_file (struct cgroup_manager *m)
 {
   bool v2 = false;
   struct cg_hier *h = freezer_of (m, &v2);
+  char *file = NULL;
+  if (h == NULL || asprintf (&file, "%s/%s", h->dir, v2 ? "cgroup.freeze" : "freezer.state") < 0)
+    return NULL;
+  return file;
+}
+
+bool
+cgroup_freezer_file_is_v1 (const char *file)
+{
+  const char *base = file ? strrchr (file, '/') : NULL;
+  return base && strcmp (base, "/freezer.state") == 0;
+}
+
+int
+cgroup_freezer_file_frozen (const char *file)
+{
+  const char *slash = file ? strrchr (file, '/') : NULL;
+  if (slash == NULL)
+    return -1;
+  _cleanup_free_ char *dir = strndup (file, (size_t) (slash - file));
   _cleanup_free_ char *data = NULL;
-  if (h == NULL)
+  if (dir == NULL || cg_read (dir, slash + 1, &data, NULL) < 0)
     return -1;
-  if (v2)
-    {
-      if (cg_read (h->dir, "cgroup.freeze", &data, NULL) < 0)
-        return -1;
-      return data[0] == '1';
-    }
-  if (cg_read (h->dir, "freezer.state", &data, NULL) < 0)
-    return -1;
+  if (!cgroup_freezer_file_is_v1 (file))
+    return data[0] == '1';
   /* FREEZING counts as frozen: a freeze was asked for and is not undone. */
   return strncmp (data, "THAWED", 6) != 0;
+}
+
+int
+cgroup_is_frozen (struct cgroup_manager *m)
+{
+  _cleanup_free_ char *file = cgroup_freezer_file (m);
+  return file ? cgroup_freezer_file_frozen (file) : -1;
 }
 
 static void
@@ -207,46 +229,4 @@ wait_empty:
       waited += step;
     }
   return error_set (err, ETIMEDOUT, "cgroup \"%s\": %zu processes left after SIGKILL", m->path, n);
-}
-
-/* The freezer state straight from a saved manager (cgroup_manager_save's lines
- * "<v2>\t<controllers>\t<mount>\t<rel>"), without building the manager: `state`
- * and `list` ask this of every container. Same answers as cgroup_is_frozen. */
-int
-cgroup_saved_is_frozen (const char *saved)
-{
-  const char *layout = saved ? strchr (saved, '\n') : NULL;
-  if (layout == NULL)
-    return -1;
-  bool v2_layout = strncmp (layout + 1, "v2 ", 3) == 0;
-  for (const char *line = layout + 1; line && *line; line = strchr (line, '\n'))
-    {
-      if (*line == '\n')
-        line++;
-      const char *f1 = strchr (line, '\t');
-      const char *f2 = f1 ? strchr (f1 + 1, '\t') : NULL;
-      const char *f3 = f2 ? strchr (f2 + 1, '\t') : NULL;
-      const char *end = f3 ? strchr (f3 + 1, '\n') : NULL;
-      if (f3 == NULL || end == NULL)
-        continue;
-      bool v2 = line[0] == '1';
-      char ctrls[256];
-      size_t clen = (size_t) (f2 - f1 - 1);
-      if (clen >= sizeof ctrls)
-        continue;
-      memcpy (ctrls, f1 + 1, clen);
-      ctrls[clen] = '\0';
-      if (v2 ? !v2_layout : !cg_list_has (ctrls, "freezer"))
-        continue;
-      char dir[PATH_MAX];
-      int n = snprintf (dir, sizeof dir, "%.*s%.*s", (int) (f3 - f2 - 1), f2 + 1,
-                        (int) (end - f3 - 1), f3 + 1);
-      if (n < 0 || (size_t) n >= sizeof dir)
-        return -1;
-      _cleanup_free_ char *data = NULL;
-      if (cg_read (dir, v2 ? "cgroup.freeze" : "freezer.state", &data, NULL) < 0)
-        return -1;
-      return v2 ? data[0] == '1' : strncmp (data, "THAWED", 6) != 0;
-    }
-  return -1;
 }

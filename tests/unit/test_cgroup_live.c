@@ -316,11 +316,17 @@ main (void)
   error_free (&err);
   cgroup_manager_free (m2);
 
-  /* Freeze / thaw */
+  /* Freeze / thaw; the freezer file the state record keeps says the same. */
+  char *ff = cgroup_freezer_file (m);
+  CHECK (ff != NULL);
+  printf ("freezer file: %s\n", ff ? ff : "(none)");
   CHECK (cgroup_is_frozen (m) == 0);
+  CHECK (cgroup_freezer_file_frozen (ff) == 0);
   CHECK (cgroup_freeze (m, true, &err) == 0);
   print_err (&err);
   CHECK (cgroup_is_frozen (m) == 1);
+  CHECK (cgroup_freezer_file_frozen (ff) == 1);
+  free (ff);
   char st = proc_state (child);
   printf ("frozen child state: %c\n", st);
   CHECK (st == 'D' || st == 'S');

@@ -1,0 +1,229 @@
+/* Container status from facts (container_state.c, pid_identity.c): a real
+ * child stands in for the init, a temporary directory for its state dir. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "cgroups/cgroup.h"
+#include "container_state.h"
+#include "pid_identity.h"
+#include "spec/util/cleanup.h"
+
+static pid_t
+sleeper (void)
+{
+  pid_t pid = fork ();
+  if (pid == 0)
+    {
+      pause ();
+      _exit (0);
+    }
+  return pid;
+}
+
+/* Kill pid and wait until it is a zombie, without reaping it. */
+static void
+make_zombie (pid_t pid)
+{
+  int fd = (int) syscall (SYS_pidfd_open, pid, 0);
+  kill (pid, SIGKILL);
+  struct pollfd p = { .fd = fd, .events = POLLIN };
+  CHECK (fd >= 0 && poll (&p, 1, 5000) == 1);
+  close (fd);
+}
+
+static void
+test_identity (void)
+{
+  CHECK (pidfd_identity (-1) == 0);
+  int null = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  CHECK (pidfd_identity (null) == 0); /* not a pidfd */
+  close (null);
+  CHECK (pid_has_identity (0, 1) == 0);
+  CHECK (pid_has_identity (getpid (), 0) == 0);
+
+  pid_t child = sleeper ();
+  int fd = (int) syscall (SYS_pidfd_open, child, 0);
+  uint64_t id = pidfd_identity (fd);
+  close (fd);
+  if (id == 0)
+    {
+      printf ("SKIP identity checks: pidfds are not on pidfs here (kernel < 6.9)\n");
+      kill (child, SIGKILL);
+      waitpid (child, NULL, 0);
+      return;
+    }
+  printf ("child %d has pidfs identity %llu\n", (int) child, (unsigned long long) id);
+  CHECK (pid_has_identity (child, id) == 1);
+  CHECK (pid_has_identity (child, id + 1) == 0);
+  CHECK (pid_has_identity (getpid (), id) == 0);
+
+  /* Another process never gets the same identity, even one pidfd later. */
+  pid_t other = sleeper ();
+  int ofd = (int) syscall (SYS_pidfd_open, other, 0);
+  uint64_t oid = pidfd_identity (ofd);
+  close (ofd);
+  CHECK (oid != 0 && oid != id);
+  kill (other, SIGKILL);
+  waitpid (other, NULL, 0);
+
+  make_zombie (child);
+  CHECK (pid_has_identity (child, id) == 0); /* a zombie is not alive */
+  waitpid (child, NULL, 0);
+  CHECK (pid_has_identity (child, id) == 0);
+}
+
+/* A state dir in /tmp with exec.fifo, as create leaves it. */
+static int
+state_dir (char *dir)
+{
+  strcpy (dir, "/tmp/capsa-unit-status-XXXXXX");
+  if (mkdtemp (dir) == NULL)
+    return -1;
+  int fd = open (dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  CHECK (mkfifoat (fd, "exec.fifo", 0600) == 0);
+  return fd;
+}
+
+static void
+remove_dir (int fd, const char *dir)
+{
+  unlinkat (fd, "exec.fifo", 0);
+  unlinkat (fd, "state.json", 0);
+  unlinkat (fd, "state.json.tmp", 0);
+  unlinkat (fd, "cgroup", 0);
+  close (fd);
+  CHECK (rmdir (dir) == 0);
+}
+
+static void
+test_status (void)
+{
+  char dir[64];
+  int dfd = state_dir (dir);
+  CHECK (dfd >= 0);
+  if (dfd < 0)
+    return;
+  pid_t child = sleeper ();
+  int pfd = (int) syscall (SYS_pidfd_open, child, 0);
+  struct lc_record r = {
+    .id = "c1", .pid = child, .pid_start = proc_start_time (child, NULL),
+    .pid_identity = pidfd_identity (pfd), .bundle = "/b", .rootfs = "/b/rootfs",
+    .created = "2026-01-01T00:00:00Z", .owner = "",
+    .cgroup = "capsa-cgroup 1\nv2 0 c1\n/c1\n1\t\t/sys/fs/cgroup\t/c1\n",
+  };
+  close (pfd);
+  CHECK (r.pid_start != 0);
+  struct error *err = NULL;
+  CHECK (record_write (dfd, &r, &err) == 0);
+
+  /* The saved cgroup lives beside state.json: record_read loads it, the list
+   * path (record_read_in) does not parse it. */
+  struct lc_record back;
+  CHECK (record_read (dfd, &back, &err) == 0);
+  CHECK_STR (back.cgroup, r.cgroup);
+  CHECK (back.freezer == NULL);
+  CHECK (back.pid == child && back.pid_start == r.pid_start && back.pid_identity == r.pid_identity);
+  CHECK (record_status (dfd, &back) == LC_CREATED);
+  record_clear (&back);
+  CHECK (record_read_in (dfd, NULL, &back, &err) == 0);
+  CHECK (back.cgroup == NULL);
+  CHECK_STR (back.id, "c1");
+  record_clear (&back);
+
+  /* Both witnesses: the pidfs identity, and the start time when there is none. */
+  CHECK (record_status (dfd, &r) == LC_CREATED);
+  struct lc_record by_start = r;
+  by_start.pid_identity = 0;
+  CHECK (record_status (dfd, &by_start) == LC_CREATED);
+  CHECK (record_pid_alive (&r) && record_pid_alive (&by_start));
+
+  /* No exec.fifo: started. */
+  CHECK (unlinkat (dfd, "exec.fifo", 0) == 0);
+  CHECK (record_status (dfd, &r) == LC_RUNNING);
+  CHECK (record_status (dfd, &by_start) == LC_RUNNING);
+
+  /* The same pid number with another identity or start time is another process. */
+  struct lc_record reused = r;
+  if (r.pid_identity)
+    {
+      reused.pid_identity = r.pid_identity + 1;
+      CHECK (record_status (dfd, &reused) == LC_STOPPED);
+      CHECK (!record_pid_alive (&reused));
+    }
+  reused = by_start;
+  reused.pid_start = r.pid_start + 1;
+  CHECK (record_status (dfd, &reused) == LC_STOPPED);
+
+  /* A missing freezer file is not "paused". */
+  struct lc_record fz = r;
+  fz.freezer = "/nonexistent/cgroup.freeze";
+  CHECK (record_status (dfd, &fz) == LC_RUNNING);
+
+  /* Exited but not reaped: stopped, by either witness. */
+  make_zombie (child);
+  CHECK (record_status (dfd, &r) == LC_STOPPED);
+  CHECK (record_status (dfd, &by_start) == LC_STOPPED);
+  CHECK (!record_pid_alive (&r) && !record_pid_alive (&by_start));
+  waitpid (child, NULL, 0);
+  CHECK (record_status (dfd, &r) == LC_STOPPED);
+
+  struct lc_record none = r;
+  none.pid = 0;
+  CHECK (record_status (dfd, &none) == LC_CREATING);
+  remove_dir (dfd, dir);
+}
+
+static void
+test_freezer_file (void)
+{
+  CHECK (cgroup_freezer_file_frozen (NULL) == -1);
+  CHECK (cgroup_freezer_file_frozen ("freezer.state") == -1);
+  CHECK (cgroup_freezer_file_frozen ("/nonexistent/freezer.state") == -1);
+  CHECK (cgroup_freezer_file_is_v1 ("/sys/fs/cgroup/freezer/x/freezer.state"));
+  CHECK (!cgroup_freezer_file_is_v1 ("/sys/fs/cgroup/x/cgroup.freeze"));
+  CHECK (!cgroup_freezer_file_is_v1 (NULL));
+
+  /* Read from real files: the v1 and v2 spellings. */
+  char dir[64];
+  int dfd = state_dir (dir);
+  if (dfd < 0)
+    return;
+  char path[128];
+  struct
+  {
+    const char *name, *data;
+    int frozen;
+  } cases[] = {
+    { "freezer.state", "THAWED\n", 0 },  { "freezer.state", "FROZEN\n", 1 },
+    { "freezer.state", "FREEZING\n", 1 }, { "cgroup.freeze", "0\n", 0 },
+    { "cgroup.freeze", "1\n", 1 },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      int fd = openat (dfd, cases[i].name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      CHECK (fd >= 0 && write (fd, cases[i].data, strlen (cases[i].data)) > 0);
+      close (fd);
+      snprintf (path, sizeof path, "%s/%s", dir, cases[i].name);
+      CHECK (cgroup_freezer_file_frozen (path) == cases[i].frozen);
+      unlinkat (dfd, cases[i].name, 0);
+    }
+  remove_dir (dfd, dir);
+}
+
+int
+main (void)
+{
+  test_identity ();
+  test_status ();
+  test_freezer_file ();
+  return unit_finish ("test_container_status");
+}
