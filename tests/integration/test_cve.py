@@ -9,6 +9,7 @@ The path tests run twice: with openat2(RESOLVE_IN_ROOT) and with the fallback re
 import hashlib
 import os
 import shutil
+import subprocess
 import sys
 import time
 import uuid
@@ -151,6 +152,91 @@ def test_cve_2019_5736_exe_overwrite(request, capsa, make_bundle, workdir, cid, 
     # Non-vacuous: the attacker did see and open capsa's exe, and every write failed.
     assert int(f["found"]) >= 1, r
     assert f["opened_for_write"] == "0", r
+
+
+def _process_starts(strace, workdir, name, argv):
+    """Run argv under strace; per pid, the execve/execveat/arch_prctl(ARCH_SET_FS)
+    calls in order (each glibc start issues one ARCH_SET_FS). The runtime's own
+    process comes first."""
+    log = os.path.join(workdir, "strace-" + name)
+    r = subprocess.run([strace, "-f", "-qq", "-e", "trace=execve,execveat,arch_prctl",
+                        "-o", log] + argv, capture_output=True, text=True, timeout=60)
+    events = {}
+    with open(log) as f:
+        for line in f:
+            pid, _, call = line.partition(" ")
+            call = call.strip()
+            for kind in ("execveat(", "execve(", "arch_prctl(ARCH_SET_FS"):
+                if call.startswith(kind) and ("= 0" in call or "execve" in kind):
+                    events.setdefault(int(pid), []).append(kind.rstrip("("))
+    return r, events
+
+
+def test_exe_seal_before_libc_starts(capsa, make_bundle, cid, workdir):
+    """The static binary re-executes from its read-only clone before glibc starts
+    (runtime/early_seal.c): run and exec start glibc once in the runtime process,
+    not twice; commands that need no seal never re-execute."""
+    strace = shutil.which("strace")
+    if strace is None:
+        pytest.skip("strace not installed: cannot see the process starts")
+    r = subprocess.run(["readelf", "-l", capsa.binary], capture_output=True, text=True)
+    if "INTERP" in r.stdout or os.uname().machine != "x86_64":
+        pytest.skip("the pre-libc entry is built into static x86_64 binaries only")
+    b = make_bundle()
+    b.helper("exit", "0").write()
+    base = [capsa.binary, "--root", capsa.root]
+    capsa._track(cid + "-fg")
+    r, ev = _process_starts(strace, workdir, "run", base + ["run", "--bundle", b.path, cid + "-fg"])
+    assert r.returncode == 0, r
+    first = ev[next(iter(ev))]
+    # execve(capsa), the seal's execveat, then glibc's one start.
+    assert first[:3] == ["execve", "execveat", "arch_prctl(ARCH_SET_FS"], first
+    assert first.count("arch_prctl(ARCH_SET_FS") == 1, first
+    # strace -f would wait for a detached container: start it untraced.
+    b = make_bundle()
+    b.helper("sleep", "30").write()
+    assert capsa.run(b, cid, "-d").rc == 0
+    r, ev = _process_starts(strace, workdir, "exec",
+                            base + ["exec", cid, h.HELPER, "exit", "0"])
+    assert r.returncode == 0, r
+    first = ev[next(iter(ev))]
+    assert first[:3] == ["execve", "execveat", "arch_prctl(ARCH_SET_FS"], first
+    # Global flags with values before the command are skipped like main() does.
+    r, ev = _process_starts(strace, workdir, "exec-flags",
+                            [capsa.binary, "--log-format", "json", "--root", capsa.root,
+                             "--log", os.path.join(workdir, "log.json"), "exec", cid,
+                             h.HELPER, "exit", "0"])
+    assert r.returncode == 0, r
+    assert ev[next(iter(ev))][:2] == ["execve", "execveat"], ev[next(iter(ev))]
+    r, ev = _process_starts(strace, workdir, "state", base + ["state", cid])
+    assert r.returncode == 0, r
+    assert ev[next(iter(ev))] == ["execve", "arch_prctl(ARCH_SET_FS"], ev[next(iter(ev))]
+    # The re-exec marker never reaches the container.
+    r = capsa("exec", cid, h.HELPER, "env")
+    assert r.rc == 0 and "PATH=" in r.out, r
+    assert "_CAPSA_EXE_SEALED" not in r.out, r.out
+    assert capsa.delete(cid, force=True).rc == 0
+
+
+def test_exe_seal_skipped_on_read_only_binary(capsa, make_bundle, cid, workdir):
+    """A binary already on a read-only mount is not re-executed, by either path."""
+    strace = shutil.which("strace")
+    if strace is None:
+        pytest.skip("strace not installed: cannot see the process starts")
+    ro = os.path.join(workdir, "capsa-ro")
+    shutil.copy2(capsa.binary, ro)
+    subprocess.run(["mount", "--bind", ro, ro], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", ro], check=True)
+        b = make_bundle()
+        b.helper("exit", "0").write()
+        capsa._track(cid)
+        r, ev = _process_starts(strace, workdir, "ro-run",
+                                [ro, "--root", capsa.root, "run", "--bundle", b.path, cid])
+        assert r.returncode == 0, r
+        assert "execveat" not in ev[next(iter(ev))], ev[next(iter(ev))]
+    finally:
+        subprocess.run(["umount", ro])
 
 
 # ---------------------------------------------------------------- CVE-2024-21626
