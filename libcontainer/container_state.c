@@ -143,6 +143,23 @@ record_write (int dirfd, const struct lc_record *r, struct error **err)
   return 0;
 }
 
+/* "<id>/<leaf>", or "<leaf>" without an id: a name below the state root or the
+ * container dir. Not snprintf: list builds two per container. */
+static const char *
+name_in (char *buf, size_t size, const char *id, const char *leaf)
+{
+  size_t il = id ? strlen (id) : 0, ll = strlen (leaf);
+  if (il + 1 + ll + 1 > size)
+    return NULL;
+  if (il)
+    {
+      memcpy (buf, id, il);
+      buf[il++] = '/';
+    }
+  memcpy (buf + il, leaf, ll + 1);
+  return buf;
+}
+
 static char *
 dup_str (const struct json_value *obj, const char *key)
 {
@@ -179,11 +196,12 @@ int
 record_read_in (int dirfd, const char *id, struct lc_record *r, struct error **err)
 {
   char name[1100];
-  snprintf (name, sizeof name, "%s%sstate.json", id ? id : "", id ? "/" : "");
   _cleanup_free_ char *data = NULL;
   size_t len;
   char errbuf[256];
   memset (r, 0, sizeof *r);
+  if (name_in (name, sizeof name, id, "state.json") == NULL)
+    return error_set (err, ENAMETOOLONG, "container id \"%s\"", id);
   if (fs_read_small_file_at (dirfd, name, &data, &len, err) < 0)
     return -1;
   struct json_value *v = json_parse (data, len, errbuf, sizeof errbuf);
@@ -304,7 +322,8 @@ enum lc_status
 record_status_in (int dirfd, const char *id, const struct lc_record *r)
 {
   char fifo[1100];
-  snprintf (fifo, sizeof fifo, "%s%sexec.fifo", id ? id : "", id ? "/" : "");
+  if (name_in (fifo, sizeof fifo, id, "exec.fifo") == NULL)
+    return LC_STOPPED;
   if (r->pid <= 0)
     return LC_CREATING;
   bool created = faccessat (dirfd, fifo, F_OK, AT_SYMLINK_NOFOLLOW) == 0;

@@ -57,45 +57,67 @@ owner_of (const struct spec_state *s)
 }
 
 /* Go text/tabwriter with minwidth 12, padding 3, as runc's list uses: every
- * column but the last is as wide as its widest cell plus 3, at least 12. */
+ * column but the last is as wide as its widest cell plus 3, at least 12.
+ * Cells are written with fputs and runs of spaces: printf's "%-*s" was most of
+ * list's user time. */
+static void
+put_padded (FILE *f, const char *cell, size_t width)
+{
+  static const char spaces[64] = "                                                               ";
+  size_t len = strlen (cell);
+  fputs (cell, f);
+  for (size_t pad = width > len ? width - len : 0; pad > 0;)
+    {
+      size_t k = pad < sizeof spaces - 1 ? pad : sizeof spaces - 1;
+      fwrite (spaces, 1, k, f);
+      pad -= k;
+    }
+}
+
+enum { NCOLS = 6, MINWIDTH = 12, PADDING = 3 };
+
+/* Row i of the table: 0 is the header, then the containers. */
+static void
+table_row (struct spec_state **states, size_t i, char *pid, size_t pid_size,
+           const char *row[NCOLS])
+{
+  static const char *const header[NCOLS] = { "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER" };
+  if (i == 0)
+    {
+      memcpy (row, header, sizeof header);
+      return;
+    }
+  const struct spec_state *s = states[i - 1];
+  snprintf (pid, pid_size, "%d", (int) s->pid);
+  const char *cells[NCOLS] = { s->id, pid, s->status, s->bundle, s->created, owner_of (s) };
+  for (int c = 0; c < NCOLS; c++)
+    row[c] = cells[c] ? cells[c] : "";
+}
+
 static void
 print_table (FILE *f, struct spec_state **states, size_t n)
 {
-  enum { NCOLS = 6, MINWIDTH = 12, PADDING = 3 };
-  static const char *const header[NCOLS] = { "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER" };
-  size_t width[NCOLS];
+  size_t width[NCOLS] = { 0 };
+  const char *row[NCOLS];
   char pid[32];
 
-  for (int c = 0; c < NCOLS; c++)
-    width[c] = strlen (header[c]) + PADDING;
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0; i <= n; i++)
     {
-      const struct spec_state *s = states[i];
-      const char *cells[NCOLS] = { s->id, pid, s->status, s->bundle, s->created, owner_of (s) };
-      snprintf (pid, sizeof pid, "%d", (int) s->pid);
+      table_row (states, i, pid, sizeof pid, row);
       for (int c = 0; c < NCOLS; c++)
-        if (cells[c] && strlen (cells[c]) + PADDING > width[c])
-          width[c] = strlen (cells[c]) + PADDING;
+        if (strlen (row[c]) + PADDING > width[c])
+          width[c] = strlen (row[c]) + PADDING;
     }
   for (int c = 0; c < NCOLS; c++)
     if (width[c] < MINWIDTH)
       width[c] = MINWIDTH;
-
   for (size_t i = 0; i <= n; i++)
     {
-      const struct spec_state *s = i ? states[i - 1] : NULL;
-      const char *row[NCOLS];
-      if (s == NULL)
-        memcpy (row, header, sizeof row);
-      else
-        {
-          snprintf (pid, sizeof pid, "%d", (int) s->pid);
-          const char *cells[NCOLS] = { s->id, pid, s->status, s->bundle, s->created, owner_of (s) };
-          memcpy (row, cells, sizeof row);
-        }
+      table_row (states, i, pid, sizeof pid, row);
       for (int c = 0; c < NCOLS - 1; c++)
-        fprintf (f, "%-*s", (int) width[c], row[c] ? row[c] : "");
-      fprintf (f, "%s\n", row[NCOLS - 1] ? row[NCOLS - 1] : "");
+        put_padded (f, row[c], width[c]);
+      fputs (row[NCOLS - 1], f);
+      fputc ('\n', f);
     }
 }
 
