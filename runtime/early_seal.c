@@ -137,7 +137,8 @@ early_seal (long *sp)
   for (; envp[n]; n++)
     if (starts_with (envp[n], "_CAPSA_EXE_SEALED="))
       return; /* the re-executed image: main checks it */
-  if (already_unwritable ())
+  /* The new environment is copied on the stack: leave absurd ones to main(). */
+  if (n > 4096 || already_unwritable ())
     return;
 
   long tree = sys (SYS_open_tree, AT_FDCWD, (long) "/proc/self/exe",
