@@ -123,7 +123,14 @@ int
 write_pid_file (const char *path, pid_t pid, struct error **err)
 {
   char buf[32];
+  struct stat st;
   int n = snprintf (buf, sizeof buf, "%d", pid);
+  /* A regular file (or a new one) is replaced atomically. Anything else
+   * (/dev/null, a fifo, /dev/stdout) is written in place: renaming a temporary
+   * file over it, as runc does, turned the host's /dev/null into a regular
+   * file for `--pid-file /dev/null`. */
+  if (stat (path, &st) == 0 && !S_ISREG (st.st_mode) && !S_ISDIR (st.st_mode))
+    return fs_write_file (path, buf, n, err);
   return fs_write_file_atomic (path, buf, n, 0644, err);
 }
 

@@ -4,6 +4,7 @@
 import json
 import os
 import signal
+import stat
 import time
 
 import capsa_harness as h
@@ -80,6 +81,38 @@ def test_create_short_bundle_flag_and_pid_file(runtime, bundle, cid, workdir):
     assert not text.endswith("\n")
     assert runtime.delete(cid, force=True).rc == 0
     h.ensure_nothing_left(runtime, cid, bundle)
+
+
+def test_pid_file_on_a_device_or_fifo_is_written_in_place(capsa, bundle, cid, workdir):
+    """Regression: --pid-file /dev/null replaced the host's /dev/null with a regular
+    file (a temporary file renamed over it, runc's way). A private null device and a
+    fifo stand in for /dev/null and a reader here."""
+    bundle.set_args("sleep", "10").write()
+    null = os.path.join(workdir, "null")
+    os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    capsa._track(cid)
+    r = capsa("create", "-b", bundle.path, "--pid-file", null, cid)
+    assert r.rc == 0, r
+    capsa.pids[cid] = capsa.state(cid)["pid"]
+    st = os.stat(null)
+    assert stat.S_ISCHR(st.st_mode) and st.st_rdev == os.makedev(1, 3), st
+    assert not [n for n in os.listdir(workdir) if n.startswith(".null")]
+    assert capsa.delete(cid, force=True).rc == 0
+
+    fifo = os.path.join(workdir, "pid.fifo")
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        r = capsa("create", "-b", bundle.path, "--pid-file", fifo, cid)
+        assert r.rc == 0, r
+        pid = capsa.state(cid)["pid"]
+        capsa.pids[cid] = pid
+        assert os.read(reader, 64).decode() == str(pid)
+        assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    finally:
+        os.close(reader)
+    assert capsa.delete(cid, force=True).rc == 0
+    h.ensure_nothing_left(capsa, cid, bundle)
 
 
 def test_create_bundle_defaults_to_cwd(runtime, bundle, cid):
