@@ -173,6 +173,8 @@ record_read (int dirfd, struct lc_record *r, struct error **err)
   size_t len;
   if (record_read_in (dirfd, NULL, r, err) < 0)
     return -1;
+  if (r->cgroup)
+    return 0; /* a legacy record, which had it inline */
   struct error *e = NULL;
   if (fs_read_small_file_at (dirfd, "cgroup", &r->cgroup, &len, &e) < 0)
     {
@@ -190,6 +192,21 @@ record_read (int dirfd, struct lc_record *r, struct error **err)
       return -1;
     }
   return 0;
+}
+
+/* Containers created before the saved cgroup moved to its own file kept it in
+ * state.json: take it from there, and derive the freezer file from it, so that
+ * an upgraded capsa still pauses, kills and deletes them completely. */
+static void
+legacy_cgroup (const struct json_value *v, struct lc_record *r)
+{
+  struct cgroup_manager *m = NULL;
+  r->cgroup = dup_str (v, "cgroup");
+  if (r->cgroup && cgroup_manager_load (r->cgroup, &m, NULL) == 0)
+    {
+      r->freezer = cgroup_freezer_file (m);
+      cgroup_manager_free (m);
+    }
 }
 
 int
@@ -222,6 +239,8 @@ record_read_in (int dirfd, const char *id, struct lc_record *r, struct error **e
   r->created = dup_str (v, "created");
   r->owner = dup_str (v, "owner");
   r->freezer = dup_str (v, "freezer");
+  if (r->freezer == NULL && json_object_get (v, "cgroup"))
+    legacy_cgroup (v, r);
   r->has_poststart = json_bool (json_object_get (v, "poststart"));
   r->has_poststop = json_bool (json_object_get (v, "poststop"));
   const struct json_value *ann = json_object_get (v, "annotations");

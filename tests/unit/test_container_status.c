@@ -182,6 +182,35 @@ test_status (void)
   remove_dir (dfd, dir);
 }
 
+/* A state.json written before the saved cgroup moved to its own file. */
+static void
+test_legacy_record (void)
+{
+  char dir[64];
+  int dfd = state_dir (dir);
+  if (dfd < 0)
+    return;
+  static const char legacy[]
+      = "{\"id\":\"old\",\"pid\":0,\"pid_start\":0,\"bundle\":\"/b\",\"rootfs\":\"/b/r\","
+        "\"created\":\"2026-01-01T00:00:00Z\",\"owner\":\"\",\"cgroup\":\"capsa-cgroup 1\\n"
+        "hybrid 0 old\\n/capsa/old\\n0\\tfreezer\\t/sys/fs/cgroup/freezer\\t/capsa/old\\n"
+        "1\\t\\t/sys/fs/cgroup/unified\\t/capsa/old\\n\",\"poststart\":false,"
+        "\"poststop\":false,\"annotations\":{}}";
+  int fd = openat (dfd, "state.json", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  CHECK (fd >= 0 && write (fd, legacy, sizeof legacy - 1) == (ssize_t) sizeof legacy - 1);
+  close (fd);
+  struct lc_record r;
+  struct error *err = NULL;
+  CHECK (record_read (dfd, &r, &err) == 0);
+  CHECK_CONTAINS (r.cgroup, "/sys/fs/cgroup/freezer\t/capsa/old");
+  CHECK_STR (r.freezer, "/sys/fs/cgroup/freezer/capsa/old/freezer.state");
+  record_clear (&r);
+  CHECK (record_read_in (dfd, NULL, &r, &err) == 0);
+  CHECK_STR (r.freezer, "/sys/fs/cgroup/freezer/capsa/old/freezer.state");
+  record_clear (&r);
+  remove_dir (dfd, dir);
+}
+
 static void
 test_freezer_file (void)
 {
@@ -225,5 +254,6 @@ main (void)
   test_identity ();
   test_status ();
   test_freezer_file ();
+  test_legacy_record ();
   return unit_finish ("test_container_status");
 }
