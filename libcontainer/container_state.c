@@ -325,8 +325,9 @@ record_pid_alive (const struct lc_record *r)
   bool zombie;
   if (r->pid <= 0)
     return false;
-  if (r->pid_identity)
-    return pid_has_identity (r->pid, r->pid_identity) == 1;
+  int same = r->pid_identity ? pid_has_identity (r->pid, r->pid_identity) : -1;
+  if (same >= 0)
+    return same == 1;
   uint64_t st = proc_start_time (r->pid, &zombie);
   return st != 0 && !zombie && st == r->pid_start;
 }
@@ -350,12 +351,14 @@ record_status_in (int dirfd, const char *id, const struct lc_record *r)
    * there, which spares list a freezer read per container. (The v2 freezer
    * parks tasks in "S": always ask it.) */
   bool v1_freezer = cgroup_freezer_file_is_v1 (r->freezer);
-  if (r->pid_identity && (created || !v1_freezer))
+  /* The pidfs identity, cheaper than /proc/<pid>/stat, whenever the task's
+   * state letter is not needed. */
+  int same = r->pid_identity && (created || !v1_freezer)
+                 ? pid_has_identity (r->pid, r->pid_identity) : -1;
+  if (same == 0)
+    return LC_STOPPED;
+  if (same == 1)
     {
-      /* The pidfs identity, cheaper than /proc/<pid>/stat, whenever the task's
-       * state letter is not needed. */
-      if (pid_has_identity (r->pid, r->pid_identity) != 1)
-        return LC_STOPPED;
       if (created)
         return LC_CREATED;
     }

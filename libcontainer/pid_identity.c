@@ -28,10 +28,11 @@ pid_has_identity (pid_t pid, uint64_t identity)
 {
   if (pid <= 0 || identity == 0)
     return 0;
-  /* ESRCH: gone; EINVAL: the number now names a thread, not a process. */
+  /* ESRCH: gone; EINVAL: the number now names a thread, not a process.
+   * Anything else (EMFILE...) says nothing about the process. */
   int fd = (int) syscall (SYS_pidfd_open, pid, 0);
   if (fd < 0)
-    return 0;
+    return errno == ESRCH || errno == EINVAL ? 0 : -1;
   struct stat st;
   int same = fstat (fd, &st) == 0 && (uint64_t) st.st_ino == identity;
   if (same)

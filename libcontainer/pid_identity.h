@@ -15,7 +15,8 @@
 uint64_t pidfd_identity (int pidfd);
 
 /* 1 when pid is alive (not a zombie) and its pidfs inode is `identity`;
- * 0 when it is gone, exited or another process. */
+ * 0 when it is gone, exited or another process; -1 when pidfd_open failed
+ * for another reason (out of fds...): ask /proc instead. */
 int pid_has_identity (pid_t pid, uint64_t identity);
 
 #endif

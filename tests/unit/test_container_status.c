@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "unit_child.h"
 #include "cgroups/cgroup.h"
 #include "container_state.h"
 #include "pid_identity.h"
@@ -182,6 +184,36 @@ test_status (void)
   remove_dir (dfd, dir);
 }
 
+/* Where pidfd_open is refused (an older seccomp profile around a nested capsa),
+ * the status still comes right, from /proc. Runs in a child: the filter stays. */
+static void
+status_without_pidfd_open (void)
+{
+  char dir[64];
+  int dfd = state_dir (dir);
+  pid_t child = sleeper ();
+  int pfd = (int) syscall (SYS_pidfd_open, child, 0);
+  struct lc_record r = { .id = "c2", .pid = child, .pid_start = proc_start_time (child, NULL),
+                         .pid_identity = pidfd_identity (pfd) };
+  close (pfd);
+  scmp_filter_ctx ctx = seccomp_init (SCMP_ACT_ALLOW);
+  CHECK (ctx && seccomp_rule_add (ctx, SCMP_ACT_ERRNO (EPERM), SCMP_SYS (pidfd_open), 0) == 0);
+  CHECK (seccomp_load (ctx) == 0);
+  seccomp_release (ctx);
+  CHECK (syscall (SYS_pidfd_open, child, 0) < 0 && errno == EPERM);
+  if (r.pid_identity)
+    CHECK (pid_has_identity (child, r.pid_identity) == -1);
+  CHECK (record_status (dfd, &r) == LC_CREATED);
+  CHECK (record_pid_alive (&r));
+  CHECK (unlinkat (dfd, "exec.fifo", 0) == 0);
+  CHECK (record_status (dfd, &r) == LC_RUNNING);
+  kill (child, SIGKILL);
+  waitpid (child, NULL, 0);
+  CHECK (record_status (dfd, &r) == LC_STOPPED);
+  CHECK (!record_pid_alive (&r));
+  remove_dir (dfd, dir);
+}
+
 /* A state.json written before the saved cgroup moved to its own file. */
 static void
 test_legacy_record (void)
@@ -255,5 +287,7 @@ main (void)
   test_status ();
   test_freezer_file ();
   test_legacy_record ();
+  fflush (stdout);
+  unit_in_child ("status without pidfd_open", status_without_pidfd_open);
   return unit_finish ("test_container_status");
 }
