@@ -174,6 +174,27 @@ prepare_seccomp (const struct lc_context *ctx, const struct spec_seccomp *s,
   return seccomp_plan_cached (s, cache, out, err);
 }
 
+
+/* --rootless (runc's "ignore cgroup permission errors"): an unprivileged user
+ * without a delegated cgroup still gets a container, without a cgroup, as long
+ * as the config asks for no resource limits. Clears *err when it applies. */
+static bool
+rootless_without_cgroup (const struct lc_context *ctx, const struct spec_config *c,
+                         struct error **err)
+{
+  int e = err && *err ? (*err)->errnum : 0;
+  if (!ctx->rootless || (e != EACCES && e != EPERM && e != EROFS))
+    return false;
+  if (c->linux_ && c->linux_->resources)
+    {
+      error_wrap (err, "rootless: linux.resources needs a cgroup this user may write");
+      return false;
+    }
+  log_debug ("rootless: running without a cgroup (%s)", (*err)->msg);
+  error_free (err);
+  return true;
+}
+
 /* Everything of lc_create except releasing the container: used by create and run. */
 static int
 create_container (const struct lc_context *ctx, const char *id, const struct lc_create_opts *o,
@@ -222,8 +243,16 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
     goto out;
   made_dir = true;
 
-  if (cgroup_manager_new (c, id, ctx->systemd_cgroup, &cg, err) < 0 || cgroup_create (cg, err) < 0)
+  if (cgroup_manager_new (c, id, ctx->systemd_cgroup, &cg, err) < 0)
     goto fail;
+  if (cgroup_create (cg, err) < 0)
+    {
+      if (!rootless_without_cgroup (ctx, c, err))
+        goto fail;
+      cgroup_destroy (cg, NULL);
+      cgroup_manager_free (cg);
+      cg = NULL;
+    }
   /* 0622 (like runc): the init opens it for writing after switching to
    * process.user, which need not be root. Only root can read it: `start`. */
   if (mkfifoat (dirfd, "exec.fifo", 0600) < 0 || fchmodat (dirfd, "exec.fifo", 0622, 0) < 0)
@@ -274,8 +303,8 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
   rec.rootfs = rootfs;
   rec.created = timestamp_now ();
   rec.owner = (char *) "";
-  rec.cgroup = cgroup_manager_save (cg);
-  rec.freezer = cgroup_freezer_file (cg);
+  rec.cgroup = cg ? cgroup_manager_save (cg) : NULL;
+  rec.freezer = cg ? cgroup_freezer_file (cg) : NULL;
   rec.has_poststart = c->hooks.len[HOOK_POSTSTART] > 0;
   rec.has_poststop = c->hooks.len[HOOK_POSTSTOP] > 0;
   rec.annotations = c->annotations;

@@ -489,9 +489,17 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
   x.ns_flags &= ~for_children;
   if (for_children && setns (init_pidfd, for_children) < 0)
     {
-      error_set (err, errno, "join the container's pid/time namespaces (setns 0x%x)",
-                 for_children);
-      goto out;
+      /* A rootless caller has no say over namespaces that the container's user
+       * namespace owns until it is in that user namespace itself: join it here
+       * too (this process keeps only the caller's own rights, mapped). */
+      int with_user = for_children | (x.ns_flags & CLONE_NEWUSER);
+      if (errno != EPERM || with_user == for_children || setns (init_pidfd, with_user) < 0)
+        {
+          error_set (err, errno, "join the container's pid/time namespaces (setns 0x%x)",
+                     for_children);
+          goto out;
+        }
+      x.ns_flags &= ~CLONE_NEWUSER;
     }
   pid_t pid = spawn_clone (0, cgfd, &r.pidfd, &in_cgroup);
   if (pid < 0)

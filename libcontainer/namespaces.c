@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <unistd.h>
 
 #include "spec/util/cleanup.h"
@@ -79,6 +80,19 @@ write_map (pid_t pid, const char *file, const struct spec_id_mapping *m, size_t 
   return 0;
 }
 
+static bool
+have_setgid_cap (void)
+{
+  cap_t caps = cap_get_proc ();
+  cap_flag_value_t v = CAP_CLEAR;
+  if (caps)
+    {
+      cap_get_flag (caps, CAP_SETGID, CAP_EFFECTIVE, &v);
+      cap_free (caps);
+    }
+  return v == CAP_SET;
+}
+
 int
 ns_write_id_maps (const struct spec_config *c, pid_t pid, struct error **err)
 {
@@ -86,6 +100,23 @@ ns_write_id_maps (const struct spec_config *c, pid_t pid, struct error **err)
     return 0;
   if (write_map (pid, "uid_map", c->linux_->uid_mappings, c->linux_->uid_mappings_len, err) < 0)
     return error_wrap (err, "linux.uidMappings");
+  /* Without CAP_SETGID (a rootless caller) the kernel takes a gid_map only once
+   * setgroups is denied in the new namespace (user_namespaces(7)). */
+  if (c->linux_->gid_mappings_len && !have_setgid_cap ())
+    {
+      char path[64];
+      snprintf (path, sizeof path, "/proc/%d/setgroups", pid);
+      struct error *e = NULL;
+      if (fs_write_file (path, "deny", 4, &e) < 0 && e->errnum != ENOENT)
+        {
+          if (err && *err == NULL)
+            *err = e;
+          else
+            error_free (&e);
+          return error_wrap (err, "linux.gidMappings: deny setgroups");
+        }
+      error_free (&e);
+    }
   if (write_map (pid, "gid_map", c->linux_->gid_mappings, c->linux_->gid_mappings_len, err) < 0)
     return error_wrap (err, "linux.gidMappings");
   return 0;
