@@ -168,27 +168,35 @@ dup_str (const struct json_value *obj, const char *key)
 }
 
 int
-record_read (int dirfd, struct lc_record *r, struct error **err)
+record_read_cgroup (int dirfd, struct lc_record *r, struct error **err)
 {
   size_t len;
+  struct error *e = NULL;
+  if (r->cgroup)
+    return 0; /* already read, or a legacy record, which had it inline */
+  if (fs_read_small_file_at (dirfd, "cgroup", &r->cgroup, &len, &e) == 0)
+    return 0;
+  /* No file: a container created without cgroups (rootless). */
+  if (e->errnum == ENOENT)
+    {
+      error_free (&e);
+      return 0;
+    }
+  if (err && *err == NULL)
+    *err = e;
+  else
+    error_free (&e);
+  return -1;
+}
+
+int
+record_read (int dirfd, struct lc_record *r, struct error **err)
+{
   if (record_read_in (dirfd, NULL, r, err) < 0)
     return -1;
-  if (r->cgroup)
-    return 0; /* a legacy record, which had it inline */
-  struct error *e = NULL;
-  if (fs_read_small_file_at (dirfd, "cgroup", &r->cgroup, &len, &e) < 0)
+  if (record_read_cgroup (dirfd, r, err) < 0)
     {
-      /* No file: a container created without cgroups. */
-      if (e->errnum == ENOENT)
-        {
-          error_free (&e);
-          return 0;
-        }
       record_clear (r);
-      if (err && *err == NULL)
-        *err = e;
-      else
-        error_free (&e);
       return -1;
     }
   return 0;
@@ -319,17 +327,34 @@ proc_task_start (pid_t pid, char *state)
   return strtoull (p, NULL, 10);
 }
 
+/* The start time in /proc/<pid>/stat: the witness without pidfs. */
+static bool
+record_pid_start_matches (const struct lc_record *r)
+{
+  bool zombie;
+  uint64_t st = proc_start_time (r->pid, &zombie);
+  return st != 0 && !zombie && st == r->pid_start;
+}
+
 bool
 record_pid_alive (const struct lc_record *r)
 {
-  bool zombie;
   if (r->pid <= 0)
     return false;
   int same = r->pid_identity ? pid_has_identity (r->pid, r->pid_identity) : -1;
   if (same >= 0)
     return same == 1;
-  uint64_t st = proc_start_time (r->pid, &zombie);
-  return st != 0 && !zombie && st == r->pid_start;
+  return record_pid_start_matches (r);
+}
+
+bool
+record_pidfd_alive (const struct lc_record *r, int pidfd)
+{
+  if (r->pid <= 0)
+    return false;
+  if (r->pid_identity)
+    return pidfd_has_identity (pidfd, r->pid_identity);
+  return record_pid_start_matches (r);
 }
 
 enum lc_status

@@ -51,6 +51,9 @@ int statedir_open (const char *root, const char *id, bool lock, struct error **e
 int record_write (int dirfd, const struct lc_record *r, struct error **err);
 /* state.json and the saved cgroup manager. */
 int record_read (int dirfd, struct lc_record *r, struct error **err);
+/* The saved cgroup manager into r->cgroup, for a record read without it (NULL
+ * stays NULL when the container has no cgroup). */
+int record_read_cgroup (int dirfd, struct lc_record *r, struct error **err);
 /* state.json alone, of the container dir `id` below dirfd (the state root),
  * without opening it: list reads every container this way. */
 int record_read_in (int dirfd, const char *id, struct lc_record *r, struct error **err);
@@ -62,6 +65,8 @@ enum lc_status record_status (int dirfd, const struct lc_record *r);
 enum lc_status record_status_in (int dirfd, const char *id, const struct lc_record *r);
 /* Whether the recorded pid is still our process (alive, not a zombie, same start). */
 bool record_pid_alive (const struct lc_record *r);
+/* The same for the process behind a pidfd the caller holds (one pidfd, not two). */
+bool record_pidfd_alive (const struct lc_record *r, int pidfd);
 /* starttime of /proc/<pid>/stat, 0 on failure; *zombie set when state Z/X. */
 uint64_t proc_start_time (pid_t pid, bool *zombie);
 /* The same, with the task's state letter from /proc/<pid>/stat ('S', 'D', 'Z'...). */

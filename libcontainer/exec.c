@@ -425,7 +425,7 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
       goto out;
     }
   init_pidfd = (int) syscall (SYS_pidfd_open, rec.pid, 0);
-  if (init_pidfd < 0 || !record_pid_alive (&rec))
+  if (init_pidfd < 0 || !record_pidfd_alive (&rec, init_pidfd))
     {
       error_set (err, ESRCH, "cannot exec in a stopped container");
       goto out;

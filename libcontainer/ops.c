@@ -80,7 +80,9 @@ open_container (const struct lc_context *ctx, const char *id, bool lock, struct 
   if (o->dirfd < 0)
     return -1;
   struct error *e = NULL;
-  if (record_read (o->dirfd, &o->rec, &e) < 0)
+  /* Without the saved cgroup: state needs only the freezer file; the commands
+   * that need the manager read it through load_cgroup. */
+  if (record_read_in (o->dirfd, NULL, &o->rec, &e) < 0)
     {
       /* No state.json yet: a create is still running (or died before writing it). */
       error_free (&e);
@@ -99,8 +101,8 @@ pidfd_of (const struct lc_record *r, struct error **err)
   int fd = (int) syscall (SYS_pidfd_open, r->pid, 0);
   if (fd < 0)
     return error_set (err, errno, "pidfd_open %d", r->pid);
-  /* The pidfd pins the process: checking the start time now rules out reuse. */
-  if (!record_pid_alive (r))
+  /* The pidfd pins the process: checking its identity now rules out reuse. */
+  if (!record_pidfd_alive (r, fd))
     {
       close (fd);
       return error_set (err, ESRCH, "container process %d is gone", r->pid);
@@ -109,9 +111,12 @@ pidfd_of (const struct lc_record *r, struct error **err)
 }
 
 static struct cgroup_manager *
-load_cgroup (const struct lc_record *r, struct error **err)
+load_cgroup (struct opened *o, struct error **err)
 {
   struct cgroup_manager *m = NULL;
+  const struct lc_record *r = &o->rec;
+  if (record_read_cgroup (o->dirfd, &o->rec, err) < 0)
+    return NULL;
   if (r->cgroup == NULL || r->cgroup[0] == '\0')
     return NULL;
   if (cgroup_manager_load (r->cgroup, &m, err) < 0)
@@ -246,7 +251,7 @@ lc_start (const struct lc_context *ctx, const char *id, struct error **err)
   if (o.rec.has_poststart && run_poststart (ctx, &o, err) < 0)
     {
       struct error *e2 = NULL;
-      struct cgroup_manager *m = load_cgroup (&o.rec, &e2);
+      struct cgroup_manager *m = load_cgroup (&o, &e2);
       if (m)
         {
           cgroup_kill_all (m, SIGKILL, &e2);
@@ -291,7 +296,7 @@ lc_kill (const struct lc_context *ctx, const char *id, int signo, bool all, stru
     }
   if (all)
     {
-      struct cgroup_manager *m = load_cgroup (&o.rec, err);
+      struct cgroup_manager *m = load_cgroup (&o, err);
       if (m == NULL)
         {
           if (err && *err == NULL)
@@ -383,7 +388,7 @@ lc_delete (const struct lc_context *ctx, const char *id, bool force, struct erro
     }
   if (o.has_record)
     {
-      m = load_cgroup (&o.rec, err);
+      m = load_cgroup (&o, err);
       if (m == NULL && err && *err)
         goto out;
     }

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
@@ -23,6 +24,17 @@ pidfd_identity (int pidfd)
   return (uint64_t) st.st_ino;
 }
 
+bool
+pidfd_has_identity (int pidfd, uint64_t identity)
+{
+  struct stat st;
+  if (identity == 0 || fstat (pidfd, &st) < 0 || (uint64_t) st.st_ino != identity)
+    return false;
+  /* A pidfd polls readable once the process has exited: a zombie is stopped. */
+  struct pollfd p = { .fd = pidfd, .events = POLLIN };
+  return poll (&p, 1, 0) == 0;
+}
+
 int
 pid_has_identity (pid_t pid, uint64_t identity)
 {
@@ -33,14 +45,7 @@ pid_has_identity (pid_t pid, uint64_t identity)
   int fd = (int) syscall (SYS_pidfd_open, pid, 0);
   if (fd < 0)
     return errno == ESRCH || errno == EINVAL ? 0 : -1;
-  struct stat st;
-  int same = fstat (fd, &st) == 0 && (uint64_t) st.st_ino == identity;
-  if (same)
-    {
-      /* A pidfd polls readable once the process has exited: a zombie is stopped. */
-      struct pollfd p = { .fd = fd, .events = POLLIN };
-      same = poll (&p, 1, 0) == 0;
-    }
+  bool same = pidfd_has_identity (fd, identity);
   close (fd);
   return same;
 }

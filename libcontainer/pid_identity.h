@@ -7,12 +7,17 @@
 #ifndef CAPSA_PID_IDENTITY_H
 #define CAPSA_PID_IDENTITY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 /* The pidfs inode number of pidfd, or 0 when pidfds are not on pidfs (older
  * kernels give every pidfd the same anonymous inode: no identity there). */
 uint64_t pidfd_identity (int pidfd);
+
+/* Whether the process behind an open pidfd is the one with that identity and
+ * has not exited. */
+bool pidfd_has_identity (int pidfd, uint64_t identity);
 
 /* 1 when pid is alive (not a zombie) and its pidfs inode is `identity`;
  * 0 when it is gone, exited or another process; -1 when pidfd_open failed

@@ -204,8 +204,9 @@ def test_exe_seal_before_libc_starts(capsa, make_bundle, cid, workdir):
     # Global flags with values before the command are skipped like main() does.
     r, ev = _process_starts(strace, workdir, "exec-flags",
                             [capsa.binary, "--log-format", "json", "--root", capsa.root,
-                             "--log", os.path.join(workdir, "log.json"), "exec", cid,
-                             h.HELPER, "exit", "0"])
+                             "--log", os.path.join(workdir, "log.json"), "-criu", "criu",
+                             "--rootless=false", "--rootless", "false", "--debug", "exec",
+                             cid, h.HELPER, "exit", "0"])
     assert r.returncode == 0, r
     assert ev[next(iter(ev))][:2] == ["execve", "execveat"], ev[next(iter(ev))]
     r, ev = _process_starts(strace, workdir, "state", base + ["state", cid])

@@ -139,10 +139,22 @@ test_status (void)
   CHECK (record_read_in (dfd, NULL, &back, &err) == 0);
   CHECK (back.cgroup == NULL);
   CHECK_STR (back.id, "c1");
+  /* ... until a command that needs the manager asks for it. */
+  CHECK (record_read_cgroup (dfd, &back, &err) == 0);
+  CHECK_STR (back.cgroup, r.cgroup);
   record_clear (&back);
 
   /* Both witnesses: the pidfs identity, and the start time when there is none. */
   CHECK (record_status (dfd, &r) == LC_CREATED);
+  /* On a pidfd the caller already holds. */
+  int held = (int) syscall (SYS_pidfd_open, child, 0);
+  CHECK (record_pidfd_alive (&r, held));
+  if (r.pid_identity)
+    {
+      struct lc_record other = r;
+      other.pid_identity++;
+      CHECK (!record_pidfd_alive (&other, held));
+    }
   struct lc_record by_start = r;
   by_start.pid_identity = 0;
   CHECK (record_status (dfd, &by_start) == LC_CREATED);
@@ -172,6 +184,8 @@ test_status (void)
 
   /* Exited but not reaped: stopped, by either witness. */
   make_zombie (child);
+  CHECK (!record_pidfd_alive (&r, held));
+  close (held);
   CHECK (record_status (dfd, &r) == LC_STOPPED);
   CHECK (record_status (dfd, &by_start) == LC_STOPPED);
   CHECK (!record_pid_alive (&r) && !record_pid_alive (&by_start));
@@ -243,6 +257,27 @@ test_legacy_record (void)
   remove_dir (dfd, dir);
 }
 
+/* A container without a cgroup (rootless) has no `cgroup` file. */
+static void
+test_record_without_cgroup (void)
+{
+  char dir[64];
+  int dfd = state_dir (dir);
+  if (dfd < 0)
+    return;
+  struct lc_record r = { .id = "nocg", .pid = 1, .bundle = "/b", .rootfs = "/b/r",
+                         .created = "2026-01-01T00:00:00Z", .owner = "" };
+  struct error *err = NULL;
+  CHECK (record_write (dfd, &r, &err) == 0);
+  CHECK (faccessat (dfd, "cgroup", F_OK, 0) < 0 && errno == ENOENT);
+  struct lc_record back;
+  CHECK (record_read (dfd, &back, &err) == 0);
+  CHECK (back.cgroup == NULL && back.freezer == NULL);
+  CHECK (record_read_cgroup (dfd, &back, &err) == 0 && back.cgroup == NULL);
+  record_clear (&back);
+  remove_dir (dfd, dir);
+}
+
 static void
 test_freezer_file (void)
 {
@@ -287,6 +322,7 @@ main (void)
   test_status ();
   test_freezer_file ();
   test_legacy_record ();
+  test_record_without_cgroup ();
   fflush (stdout);
   unit_in_child ("status without pidfd_open", status_without_pidfd_open);
   return unit_finish ("test_container_status");
