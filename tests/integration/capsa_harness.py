@@ -494,6 +494,19 @@ def leftovers(runtime, cid, bundle=None):
     return problems
 
 
+def create_fails(runtime, bundle, cid, *needles):
+    """`create` must fail, name each needle (capsa only: runc words its errors
+    differently) and leave nothing behind. Returns the result."""
+    r = runtime.create(bundle, cid)
+    assert r.rc != 0, r
+    for n in needles if runtime.name == "capsa" else ():
+        assert n in r.err, (n, r)
+    assert runtime.state(cid) is None
+    assert cid not in runtime.list_ids()
+    ensure_nothing_left(runtime, cid, bundle)
+    return r
+
+
 def ensure_nothing_left(runtime, cid, bundle=None, timeout=5.0):
     """Assert no state dir, cgroup, mount or process remains for cid.
 

@@ -8,33 +8,21 @@ import pytest
 import capsa_harness as h
 
 
-def _create_fails(runtime, bundle, cid, *needles):
-    r = runtime.create(bundle, cid)
-    assert r.rc != 0, r
-    # runc words its errors differently: the message text is checked for capsa.
-    for n in needles if runtime.name == "capsa" else ():
-        assert n in r.err, (n, r)
-    assert runtime.state(cid) is None
-    assert cid not in runtime.list_ids()
-    h.ensure_nothing_left(runtime, cid, bundle)
-    return r
-
-
 def test_invalid_json(runtime, bundle, cid):
     with open(bundle.config_path, "w") as f:
         f.write('{"ociVersion": "1.0.2", "process": {')
-    _create_fails(runtime, bundle, cid, "config.json")
+    h.create_fails(runtime, bundle, cid, "config.json")
 
 
 def test_missing_config(runtime, bundle, cid):
-    r = _create_fails(runtime, bundle, cid, "config.json")
+    r = h.create_fails(runtime, bundle, cid, "config.json")
     assert "no such file" in r.err.lower() or "not found" in r.err, r
 
 
 def test_wrong_type(runtime, bundle, cid):
     bundle.config["process"]["args"] = "sh"
     bundle.write()
-    r = _create_fails(runtime, bundle, cid)
+    r = h.create_fails(runtime, bundle, cid)
     if runtime.name == "capsa":
         assert "process.args" in r.err, r
 
@@ -42,7 +30,7 @@ def test_wrong_type(runtime, bundle, cid):
 def test_unknown_namespace(runtime, bundle, cid):
     bundle.config["linux"]["namespaces"].append({"type": "pidd"})
     bundle.write()
-    r = _create_fails(runtime, bundle, cid, "pidd")
+    r = h.create_fails(runtime, bundle, cid, "pidd")
     if runtime.name == "capsa":
         assert "linux.namespaces[5].type" in r.err, r
 
@@ -50,35 +38,35 @@ def test_unknown_namespace(runtime, bundle, cid):
 def test_duplicate_namespace(runtime, bundle, cid):
     bundle.config["linux"]["namespaces"].append({"type": "pid"})
     bundle.write()
-    r = _create_fails(runtime, bundle, cid)
+    r = h.create_fails(runtime, bundle, cid)
     assert "pid" in r.err and "duplicate" in r.err.lower(), r
 
 
 def test_relative_cwd(runtime, bundle, cid):
     bundle.config["process"]["cwd"] = "tmp"
     bundle.write()
-    _create_fails(runtime, bundle, cid, "cwd")
+    h.create_fails(runtime, bundle, cid, "cwd")
 
 
 def test_missing_args_binary_fails_create(runtime, bundle, cid):
     bundle.set_args("/bin/no-such-binary").write()
-    _create_fails(runtime, bundle, cid, "no-such-binary")
+    h.create_fails(runtime, bundle, cid, "no-such-binary")
 
 
 def test_args_binary_not_in_path_fails_create(runtime, bundle, cid):
     bundle.set_args("no-such-command").write()
-    _create_fails(runtime, bundle, cid, "no-such-command")
+    h.create_fails(runtime, bundle, cid, "no-such-command")
 
 
 def test_empty_args(runtime, bundle, cid):
     bundle.set_args().write()
-    _create_fails(runtime, bundle, cid, "args")
+    h.create_fails(runtime, bundle, cid, "args")
 
 
 def test_nonexistent_rootfs(runtime, bundle, cid):
     bundle.config["root"]["path"] = "no-such-rootfs"
     bundle.write()
-    _create_fails(runtime, bundle, cid, "no-such-rootfs")
+    h.create_fails(runtime, bundle, cid, "no-such-rootfs")
 
 
 def test_nonexistent_bundle(runtime, workdir, cid):
@@ -93,14 +81,14 @@ def test_nonexistent_bind_source(runtime, bundle, cid):
     bundle.config["mounts"].append({"destination": "/mnt/x", "type": "bind",
                                     "source": "/no/such/source", "options": ["bind"]})
     bundle.set_args("true").write()
-    _create_fails(runtime, bundle, cid, "/no/such/source")
+    h.create_fails(runtime, bundle, cid, "/no/such/source")
 
 
 def test_bad_mount_type(runtime, bundle, cid):
     bundle.config["mounts"].append({"destination": "/mnt/x", "type": "nosuchfs",
                                     "source": "x"})
     bundle.set_args("true").write()
-    _create_fails(runtime, bundle, cid, "/mnt/x")
+    h.create_fails(runtime, bundle, cid, "/mnt/x")
 
 
 def test_bad_uid_map(runtime, bundle, cid):
@@ -110,7 +98,7 @@ def test_bad_uid_map(runtime, bundle, cid):
     bundle.config["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 1000,
                                               "size": 1}]
     bundle.set_args("true").write()
-    _create_fails(runtime, bundle, cid)
+    h.create_fails(runtime, bundle, cid)
 
 
 @pytest.mark.parametrize("bad", ["a/b", "..", "../x", "x" * 1025, ""])
@@ -168,4 +156,4 @@ def test_failure_in_init_leaves_nothing(runtime, bundle, cid):
     bundle.config["mounts"].append({"destination": "/bin/busybox/sub", "type": "tmpfs",
                                     "source": "tmpfs"})
     bundle.set_args("true").write()
-    _create_fails(runtime, bundle, cid, "/bin/busybox/sub")
+    h.create_fails(runtime, bundle, cid, "/bin/busybox/sub")

@@ -286,7 +286,6 @@ def test_cve_2024_21626_fds_exec(capsa, bundle, cid):
 
 def test_preserve_fds_exact(capsa, bundle, cid, workdir):
     # The caller holds fds 3, 4 and 5 but preserves 2: only 0-4 reach the process.
-    import subprocess
     bundle.helper("fds").write()
     capsa._track(cid)
     argv = [capsa.binary, "--root", capsa.root, "run", "--bundle", bundle.path,
@@ -298,7 +297,6 @@ def test_preserve_fds_exact(capsa, bundle, cid, workdir):
 
 
 def test_preserve_fds_exact_exec(capsa, bundle, cid):
-    import subprocess
     bundle.helper("sleep", "30").write()
     assert capsa.run(bundle, cid, "-d").rc == 0
     argv = [capsa.binary, "--root", capsa.root, "exec", "--preserve-fds", "1", cid,
@@ -361,6 +359,9 @@ def test_relative_symlinked_proc_stays_inside(capsa, bundle, cid, workdir, resol
     bundle.helper("caps").write()
     r = capsa.run(bundle, cid, env=resolver_env)
     print("outcome:", r.rc, r.err.strip()[-160:])
+    # The host's mountinfo cannot show a mount made in the container's namespace:
+    # the refusal itself is the observable outcome.
+    assert r.rc != 0 and "/proc" in r.err and "is a symlink" in r.err, r
     assert_host_clean(before, [decoy])
     h.ensure_nothing_left(capsa, cid, bundle)
 
@@ -407,10 +408,20 @@ def test_masked_path_symlink_to_host(capsa, bundle, cid, workdir, resolver_env):
     before = host_mount_points()
     victim = make_victim(workdir)
     replace_with_symlink(bundle.rootfs, "etc/evil", victim)
+    # The same path inside the rootfs: resolved in the root, the mask lands there
+    # and the container reads nothing; followed to the host, the mask would land
+    # on the host file (in the container's mount namespace, out of the host's
+    # sight) and the container would read this text.
+    inside = os.path.join(bundle.rootfs, victim.lstrip("/"))
+    os.makedirs(os.path.dirname(inside), exist_ok=True)
+    with open(inside, "w") as f:
+        f.write("inside-unmasked")
     bundle.config["linux"]["maskedPaths"].append("/etc/evil")
-    bundle.helper("read", "/etc/hostname").write()
+    bundle.helper("read", "/etc/evil").write()
     r = capsa.run(bundle, cid, env=resolver_env)
     print("outcome:", r.rc, r.err.strip()[-160:])
+    assert r.rc == 0, r
+    assert "inside-unmasked" not in r.out, r
     assert_host_clean(before, victims=[(victim, "untouched")])
     h.ensure_nothing_left(capsa, cid, bundle)
 
@@ -475,7 +486,6 @@ def test_nodev_nosuid_where_configured(runtime, bundle, cid):
 
 def test_no_openat2_switch_is_honoured(capsa, make_bundle, cid, workdir):
     # The fallback runs above are only meaningful if capsa then makes no openat2 call.
-    import subprocess
     strace = shutil.which("strace")
     if strace is None:
         pytest.skip("strace not installed: cannot count openat2 calls")
@@ -615,7 +625,6 @@ def test_race_swapped_paths(capsa, make_bundle, cid, workdir, race):
 # /dev/console is a symlink to a host file; the pty must not be bound over it.
 
 def test_dev_console_symlink_with_terminal(capsa, bundle, cid, workdir, resolver_env):
-    import subprocess
     recvtty = os.path.join(os.path.dirname(h.HELPER_BIN), "recvtty")
     if not os.access(recvtty, os.X_OK):
         pytest.skip("recvtty not built (make recvtty)")

@@ -90,10 +90,8 @@ def test_pid_file_on_a_device_or_fifo_is_written_in_place(capsa, bundle, cid, wo
     bundle.set_args("sleep", "10").write()
     null = os.path.join(workdir, "null")
     os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
-    capsa._track(cid)
-    r = capsa("create", "-b", bundle.path, "--pid-file", null, cid)
+    r = capsa.create(bundle, cid, "--pid-file", null)
     assert r.rc == 0, r
-    capsa.pids[cid] = capsa.state(cid)["pid"]
     st = os.stat(null)
     assert stat.S_ISCHR(st.st_mode) and st.st_rdev == os.makedev(1, 3), st
     assert not [n for n in os.listdir(workdir) if n.startswith(".null")]
@@ -103,11 +101,9 @@ def test_pid_file_on_a_device_or_fifo_is_written_in_place(capsa, bundle, cid, wo
     os.mkfifo(fifo)
     reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
     try:
-        r = capsa("create", "-b", bundle.path, "--pid-file", fifo, cid)
+        r = capsa.create(bundle, cid, "--pid-file", fifo)
         assert r.rc == 0, r
-        pid = capsa.state(cid)["pid"]
-        capsa.pids[cid] = pid
-        assert os.read(reader, 64).decode() == str(pid)
+        assert os.read(reader, 64).decode() == str(capsa.state(cid)["pid"])
         assert stat.S_ISFIFO(os.stat(fifo).st_mode)
     finally:
         os.close(reader)

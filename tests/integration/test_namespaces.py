@@ -173,10 +173,8 @@ def test_join_nonexistent_namespace_path_fails(runtime, bundle, cid):
         if n["type"] == "network":
             n["path"] = "/proc/999999999/ns/net"
     bundle.set_args("true").write()
-    r = runtime.create(bundle, cid)
-    assert r.rc != 0, r
+    r = h.create_fails(runtime, bundle, cid)
     assert "/proc/999999999/ns/net" in r.err, r
-    h.ensure_nothing_left(runtime, cid, bundle)
 
 
 def test_time_namespace_offsets(runtime, bundle, cid):

@@ -157,11 +157,9 @@ def test_sysctl_outside_namespace_refused(runtime, bundle, cid):
     other = "17" if host.strip() != "17" else "18"
     bundle.config["linux"]["sysctl"] = {"vm.swappiness": other}
     bundle.set_args("true").write()
-    r = runtime.create(bundle, cid)
-    assert r.rc != 0, r
+    r = h.create_fails(runtime, bundle, cid)
     assert "vm.swappiness" in r.err, r
     assert open("/proc/sys/vm/swappiness").read() == host
-    h.ensure_nothing_left(runtime, cid, bundle)
 
 
 def test_sysctl_net_needs_network_namespace(runtime, bundle, cid):
@@ -169,10 +167,8 @@ def test_sysctl_net_needs_network_namespace(runtime, bundle, cid):
         n for n in bundle.config["linux"]["namespaces"] if n["type"] != "network"]
     bundle.config["linux"]["sysctl"] = {"net.ipv4.ip_forward": "1"}
     bundle.set_args("true").write()
-    r = runtime.create(bundle, cid)
-    assert r.rc != 0, r
+    r = h.create_fails(runtime, bundle, cid)
     assert "net.ipv4.ip_forward" in r.err, r
-    h.ensure_nothing_left(runtime, cid, bundle)
 
 
 def test_stdio_passed_through(runtime, bundle, cid):

@@ -205,6 +205,9 @@ status_without_pidfd_open (void)
 {
   char dir[64];
   int dfd = state_dir (dir);
+  CHECK (dfd >= 0);
+  if (dfd < 0)
+    return;
   pid_t child = sleeper ();
   int pfd = (int) syscall (SYS_pidfd_open, child, 0);
   struct lc_record r = { .id = "c2", .pid = child, .pid_start = proc_start_time (child, NULL),
@@ -234,6 +237,7 @@ test_legacy_record (void)
 {
   char dir[64];
   int dfd = state_dir (dir);
+  CHECK (dfd >= 0);
   if (dfd < 0)
     return;
   static const char legacy[]
@@ -263,6 +267,7 @@ test_record_without_cgroup (void)
 {
   char dir[64];
   int dfd = state_dir (dir);
+  CHECK (dfd >= 0);
   if (dfd < 0)
     return;
   struct lc_record r = { .id = "nocg", .pid = 1, .bundle = "/b", .rootfs = "/b/r",
@@ -291,6 +296,7 @@ test_freezer_file (void)
   /* Read from real files: the v1 and v2 spellings. */
   char dir[64];
   int dfd = state_dir (dir);
+  CHECK (dfd >= 0);
   if (dfd < 0)
     return;
   char path[128];
