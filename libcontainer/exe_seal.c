@@ -24,10 +24,6 @@
 
 #include "spec/util/cleanup.h"
 
-/* Marks the re-executed process so a failed seal cannot loop. */
-#define SEAL_ENV "_CAPSA_EXE_SEALED"
-
-#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
 bool
 exe_seal_is_sealed (const char **how)
@@ -37,7 +33,7 @@ exe_seal_is_sealed (const char **how)
   if (fd < 0)
     return false;
   int seals = fcntl (fd, F_GET_SEALS);
-  if (seals >= 0 && (seals & SEALS) == SEALS)
+  if (seals >= 0 && (seals & EXE_SEALS) == EXE_SEALS)
     {
       if (how)
         *how = "sealed memfd";
@@ -91,7 +87,7 @@ sealed_memfd_of_self (struct error **err)
         return error_set (err, n < 0 ? errno : EIO, "copy /proc/self/exe to a memfd");
       left -= n;
     }
-  if (fcntl (mfd, F_ADD_SEALS, SEALS) < 0)
+  if (fcntl (mfd, F_ADD_SEALS, EXE_SEALS) < 0)
     return error_set (err, errno, "seal the memfd copy of /proc/self/exe");
   return steal_fd (&mfd);
 }
@@ -107,7 +103,7 @@ env_with_marker (char **envp)
     return NULL;
   for (size_t i = 0; i < n; i++)
     env[i] = envp[i];
-  env[n] = (char *) SEAL_ENV "=1";
+  env[n] = (char *) EXE_SEAL_ENV "=1";
   return env;
 }
 
@@ -115,9 +111,9 @@ int
 exe_seal_ensure (char **argv, char **envp, struct error **err)
 {
   const char *how = NULL;
-  bool reexeced = getenv (SEAL_ENV) != NULL;
+  bool reexeced = getenv (EXE_SEAL_ENV) != NULL;
   if (reexeced)
-    unsetenv (SEAL_ENV);   /* keep it out of hooks and containers */
+    unsetenv (EXE_SEAL_ENV);   /* keep it out of hooks and containers */
   if (exe_seal_is_sealed (&how))
     {
       log_debug ("capsa binary is protected (%s)", how);

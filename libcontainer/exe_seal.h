@@ -5,6 +5,12 @@
 #define CAPSA_EXE_SEAL_H
 
 #include <stdbool.h>
+
+/* Set in the environment of the re-executed image so a failed seal cannot
+ * loop; exe_seal_ensure removes it. runtime/early_seal.c sets it too. */
+#define EXE_SEAL_ENV "_CAPSA_EXE_SEALED"
+/* The memfd seals that make a copy unwritable. */
+#define EXE_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 #include "spec/util/error.h"
 
 /* Returns 0 when /proc/self/exe is already unwritable (a read-only mount, or a

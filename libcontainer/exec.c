@@ -392,7 +392,7 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
          int *exit_status, struct error **err)
 {
   struct lc_record rec;
-  _cleanup_close_ int dirfd = -1, init_pidfd = -1, console = -1, cgfd = -1;
+  _cleanup_close_ int dirfd = -1, init_pidfd = -1, console = -1, cgfd = -1, root_fd = -1;
   _cleanup_free_ char *state_dir = NULL, *cfg_path = NULL, *v1_sub = NULL;
   struct spec_config *c = NULL;
   struct cgroup_manager *cg = NULL;
@@ -471,18 +471,18 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
     .pty_to_parent = !o->detach && o->console_socket == NULL, .preserve_fds = o->preserve_fds,
     .seccomp = seccomp,
   };
-  x.root_fd = -1;
   if (!(x.ns_flags & CLONE_NEWNS))
     {
       char root[64];
       snprintf (root, sizeof root, "/proc/%d/root", rec.pid);
-      x.root_fd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-      if (x.root_fd < 0)
+      root_fd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (root_fd < 0)
         {
           error_set (err, errno, "open the container's root \"%s\"", root);
           goto out;
         }
     }
+  x.root_fd = root_fd; /* the child's copy; ours closes on every path */
   bool in_cgroup = false;
   /* pid and time namespaces apply to our children only: join them here. */
   int for_children = x.ns_flags & (CLONE_NEWPID | CLONE_NEWTIME);
@@ -514,8 +514,6 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
     }
   close (sp[1]);
   sp[1] = -1;
-  if (x.root_fd >= 0)
-    close (x.root_fd);
   r.pid = pid;
   if (process_apply_parent_side (p, r.pid, err) < 0)
     goto fail;

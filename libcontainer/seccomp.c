@@ -117,7 +117,12 @@ set_flag (scmp_filter_ctx ctx, const char *flag, size_t i, unsigned int *kflags,
   else if (strcmp (flag, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") == 0)
     {
 #if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)
-      attr = SCMP_FLTATR_CTL_WAITKILL;
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+      /* The filter is loaded with seccomp(2) from the exported BPF: the flag
+       * must reach that call, not only libseccomp's attribute. */
+      attr = SCMP_FLTATR_CTL_WAITKILL, *kflags |= SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
 #else
       return error_set (err, 0, "linux.seccomp.flags[%zu]: \"%s\" needs libseccomp >= 2.6 "
                         "(built with %d.%d.%d)", i, flag, SCMP_VER_MAJOR, SCMP_VER_MINOR,

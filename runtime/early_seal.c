@@ -25,10 +25,8 @@
 #include <sys/syscall.h>
 #include <sys/vfs.h>
 
-#ifndef F_GET_SEALS
-#define F_GET_SEALS 1034
-#endif
-#define SEALS 0xf /* F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE */
+#include "exe_seal.h" /* macros only: EXE_SEAL_ENV, EXE_SEALS */
+
 #define ST_RDONLY_FLAG 1 /* ST_RDONLY in statfs.f_flags */
 
 void early_seal (long *sp) __attribute__ ((visibility ("hidden"), used));
@@ -99,6 +97,10 @@ command_of (long argc, char **argv)
       const char *a = argv[i];
       if (a[0] != '-')
         return a;
+      /* main() prints and exits for these: nothing to seal. */
+      if (equal (a, "-v") || equal (a, "--version") || equal (a, "-h") || equal (a, "--help")
+          || equal (a, "-version") || equal (a, "-help"))
+        return NULL;
       if (equal (a, "--"))
         return i + 1 < argc ? argv[i + 1] : NULL;
       const char *eq = a;
@@ -118,7 +120,7 @@ already_unwritable (void)
     return 1; /* cannot tell: leave it to exe_seal_ensure */
   long seals = sys (SYS_fcntl, fd, F_GET_SEALS, 0, 0, 0);
   struct statfs sfs;
-  int ro = (seals >= 0 && (seals & SEALS) == SEALS)
+  int ro = (seals >= 0 && (seals & EXE_SEALS) == EXE_SEALS)
            || (sys (SYS_fstatfs, fd, (long) &sfs, 0, 0, 0) == 0 && (sfs.f_flags & ST_RDONLY_FLAG));
   sys (SYS_close, fd, 0, 0, 0, 0);
   return ro;
@@ -135,7 +137,7 @@ early_seal (long *sp)
     return;
   size_t n = 0;
   for (; envp[n]; n++)
-    if (starts_with (envp[n], "_CAPSA_EXE_SEALED="))
+    if (starts_with (envp[n], EXE_SEAL_ENV "="))
       return; /* the re-executed image: main checks it */
   /* The new environment is copied on the stack: leave absurd ones to main(). */
   if (n > 4096 || already_unwritable ())
@@ -156,7 +158,7 @@ early_seal (long *sp)
       char *env[n + 2];
       for (size_t i = 0; i < n; i++)
         env[i] = envp[i];
-      env[n] = (char *) "_CAPSA_EXE_SEALED=1";
+      env[n] = (char *) EXE_SEAL_ENV "=1";
       env[n + 1] = NULL;
       sys (SYS_execveat, tree, (long) "", (long) argv, (long) env, AT_EMPTY_PATH);
     }

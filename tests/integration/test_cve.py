@@ -212,6 +212,10 @@ def test_exe_seal_before_libc_starts(capsa, make_bundle, cid, workdir):
     r, ev = _process_starts(strace, workdir, "state", base + ["state", cid])
     assert r.returncode == 0, r
     assert ev[next(iter(ev))] == ["execve", "arch_prctl(ARCH_SET_FS"], ev[next(iter(ev))]
+    # --version before a command word: main prints and exits, no seal.
+    r, ev = _process_starts(strace, workdir, "version", [capsa.binary, "--version", "run"])
+    assert r.returncode == 0 and "capsa version" in r.stdout, r
+    assert ev[next(iter(ev))] == ["execve", "arch_prctl(ARCH_SET_FS"], ev[next(iter(ev))]
     # The re-exec marker never reaches the container.
     r = capsa("exec", cid, h.HELPER, "env")
     assert r.rc == 0 and "PATH=" in r.out, r
