@@ -109,20 +109,23 @@ reorder_args (const struct opt_spec *specs, int argc, char **argv)
       size_t len;
       const char *name;
       const struct opt_spec *spec = NULL;
-      if (strcmp (arg, "--") == 0)
+      /* urfave's argIsFlag: a defined flag (or help), in any spelling. Anything
+       * else after a flag that takes a value is that value: "-1" (update
+       * --memory -1 ID means unlimited), "-" (--resources - reads stdin). */
+      bool is_flag = (name = flag_name (arg, &len)) != NULL
+                     && ((spec = find_spec (specs, name, len)) || is_help_name (name, len));
+      if (next_may_be_value && !is_flag)
+        {
+          next_may_be_value = false;
+          flags[nf++] = argv[i];
+        }
+      else if (strcmp (arg, "--") == 0)
         {
           while (i < argc)
             rest[nr++] = argv[i++];
           break;
         }
-      /* A lone "-" is a value (stdin: update --resources - ID), not a flag. */
-      if (next_may_be_value && (arg[0] != '-' || arg[1] == '\0'))
-        {
-          next_may_be_value = false;
-          flags[nf++] = argv[i];
-        }
-      else if ((name = flag_name (arg, &len)) != NULL
-               && ((spec = find_spec (specs, name, len)) || is_help_name (name, len)))
+      else if (is_flag)
         {
           flags[nf++] = argv[i];
           next_may_be_value = spec && spec->type != OPT_BOOL && strchr (arg, '=') == NULL;

@@ -122,6 +122,23 @@ main (void)
   CHECK (RUN (true, "ctr", "--bundle", "-") == OPTS_OK);
   CHECK_STR (f.bundle, "-");
   CHECK_STR (av[first], "ctr");
+  /* Any word that is not a defined flag is a value flag's value, as urfave's
+   * argIsFlag decides: `update --memory -1 ctr` (-1 = unlimited), either side
+   * of the id. Regression: "-1" was taken for an undefined flag. */
+  CHECK (RUN (true, "--preserve-fds", "-1", "ctr") == OPTS_OK);
+  CHECK (f.fds == -1);
+  CHECK_STR (av[first], "ctr");
+  CHECK (RUN (true, "ctr", "--preserve-fds", "-1") == OPTS_OK);
+  CHECK (f.fds == -1);
+  CHECK_STR (av[first], "ctr");
+  CHECK (RUN (true, "--bundle", "-x", "ctr") == OPTS_OK);
+  CHECK_STR (f.bundle, "-x");
+  CHECK_STR (av[first], "ctr");
+  /* A defined flag stays a flag in the reordering, but Go's flag package then
+   * takes whatever follows a value flag: --bundle gets "--force". */
+  CHECK (RUN (true, "ctr", "--bundle", "--force") == OPTS_OK);
+  CHECK_STR (f.bundle, "--force");
+  CHECK (!f.force);
   /* a bool flag does not swallow the next word: `kill ctr --all 9` */
   CHECK (RUN (true, "ctr", "--force", "9") == OPTS_OK);
   CHECK (f.force);
