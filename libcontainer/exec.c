@@ -297,6 +297,9 @@ exec_process_main (struct exec_child *x, struct error **err)
     }
   if (process_set_scheduler (p, err) < 0 || process_set_io_priority (p, err) < 0)
     return -1;
+  /* HOME from the container's /etc/passwd when the process has none, as for
+   * the init (and runc's exec); read before a seccomp filter may forbid it. */
+  char **env = process_env_with_home (p);
   if (security_prepare (c, x->seccomp, &sec, err) < 0)
     return -1;
   _cleanup_free_ char *path
@@ -305,7 +308,7 @@ exec_process_main (struct exec_child *x, struct error **err)
     return -1;
   close (x->sync_fd);
   x->sync_fd = -1;
-  execve (path, p->args, p->env ? p->env : (char *[]){ NULL });
+  execve (path, p->args, env ? env : p->env ? p->env : (char *[]){ NULL });
   return error_set (err, errno, "exec \"%s\"", path);
 }
 

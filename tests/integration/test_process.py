@@ -41,6 +41,22 @@ def test_home_set_from_passwd(runtime, bundle, cid):
     assert "HOME=/root" in r.out.splitlines(), r
 
 
+def test_exec_home_set_from_passwd(runtime, bundle, cid):
+    """Regression: exec'd processes got no HOME (only the init did); runc sets it."""
+    bundle.config["process"]["env"] = ["PATH=/bin"]
+    bundle.helper("sleep", "30").write()
+    assert runtime.run(bundle, cid, "-d").rc == 0
+    runtime.pids[cid] = runtime.state(cid)["pid"]
+    r = runtime("exec", cid, h.HELPER, "env")
+    assert r.rc == 0 and "HOME=/root" in r.out.splitlines(), r
+    r = runtime("exec", "--user", "1000:1000", cid, h.HELPER, "env")
+    assert r.rc == 0 and "HOME=/home/test" in r.out.splitlines(), r
+    r = runtime("exec", "--env", "HOME=/mine", cid, h.HELPER, "env")
+    assert r.rc == 0 and [e for e in r.out.splitlines() if e.startswith("HOME=")] == \
+        ["HOME=/mine"], r
+    assert runtime.delete(cid, force=True).rc == 0
+
+
 def test_home_of_other_users(runtime, bundle, cid):
     """HOME comes from the container's passwd entry of process.user.uid, "/" without one."""
     bundle.config["process"]["env"] = ["PATH=/bin"]
