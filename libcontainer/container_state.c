@@ -182,10 +182,7 @@ record_read_cgroup (int dirfd, struct lc_record *r, struct error **err)
       error_free (&e);
       return 0;
     }
-  if (err && *err == NULL)
-    *err = e;
-  else
-    error_free (&e);
+  error_propagate (err, &e);
   return -1;
 }
 

@@ -133,13 +133,7 @@ exe_seal_ensure (char **argv, char **envp, struct error **err)
       fd = sealed_memfd_of_self (&mount_err);
       how = "sealed memfd";
       if (fd < 0)
-        {
-          if (err)
-            *err = mount_err;
-          else
-            error_free (&mount_err);
-          return -1;
-        }
+        return error_propagate (err, &mount_err);
     }
   _cleanup_free_ char **env = env_with_marker (envp);
   if (env == NULL)

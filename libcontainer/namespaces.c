@@ -109,10 +109,7 @@ ns_write_id_maps (const struct spec_config *c, pid_t pid, struct error **err)
       struct error *e = NULL;
       if (fs_write_file (path, "deny", 4, &e) < 0 && e->errnum != ENOENT)
         {
-          if (err && *err == NULL)
-            *err = e;
-          else
-            error_free (&e);
+          error_propagate (err, &e);
           return error_wrap (err, "linux.gidMappings: deny setgroups");
         }
       error_free (&e);

@@ -215,10 +215,7 @@ cg_read_procs (const char *dir, bool recursive, pid_t **pids, size_t *n, struct 
         {
           if (e->errnum != ENOENT)
             {
-              if (err && *err == NULL)
-                *err = e;
-              else
-                error_free (&e);
+              error_propagate (err, &e);
               return -1;
             }
           error_free (&e); /* removed concurrently */

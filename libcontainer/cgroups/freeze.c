@@ -181,12 +181,9 @@ cgroup_kill_all (struct cgroup_manager *m, int signo, struct error **err)
           if (cg_write (u->dir, "cgroup.kill", "1", &ke) < 0)
             {
               bool gone = ke->errnum == ENOENT; /* emptied and removed meanwhile */
-              if (!gone && err && *err == NULL)
-                *err = ke;
-              else
-                error_free (&ke);
               if (!gone)
-                return -1;
+                return error_propagate (err, &ke);
+              error_free (&ke);
             }
           fz = NULL; /* cgroup.kill kills frozen tasks too */
           goto wait_empty;

@@ -459,10 +459,7 @@ cgroup_enter (struct cgroup_manager *m, pid_t pid, struct error **err)
           error_free (&e);
           continue;
         }
-      if (err && *err == NULL)
-        *err = e;
-      else
-        error_free (&e);
+      error_propagate (err, &e);
       return -1;
     }
   return 0;
@@ -493,10 +490,8 @@ cgroup_pids (struct cgroup_manager *m, pid_t **pids, size_t *n, struct error **e
       bool gone = !dir_exists (h->dir);
       if (gone)
         error_free (&e);
-      else if (err && *err == NULL)
-        *err = e;
       else
-        error_free (&e);
+        error_propagate (err, &e);
       free (*pids);
       *pids = NULL;
       *n = 0;
@@ -528,10 +523,7 @@ cgroup_destroy (struct cgroup_manager *m, struct error **err)
       struct error *e = NULL;
       if (cg_rmdir_tree (m->h[i].dir, &e) < 0)
         {
-          if (err && *err == NULL)
-            *err = e;
-          else
-            error_free (&e);
+          error_propagate (err, &e);
           ret = -1;
         }
     }

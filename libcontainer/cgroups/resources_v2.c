@@ -44,10 +44,7 @@ cg_v2_memory (const char *dir, const struct spec_memory *mem, struct error **err
         {
           if (e->errnum != ENOENT || swap != -1)
             {
-              if (err && *err == NULL)
-                *err = e;
-              else
-                error_free (&e);
+              error_propagate (err, &e);
               return -1;
             }
           error_free (&e); /* no swap accounting: unlimited is what we have */

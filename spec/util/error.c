@@ -74,6 +74,19 @@ error_free (struct error **err)
   *err = NULL;
 }
 
+int
+error_propagate (struct error **err, struct error **src)
+{
+  if (err && *err == NULL)
+    {
+      *err = *src;
+      *src = NULL;
+    }
+  else
+    error_free (src);
+  return -1;
+}
+
 static log_sink_fn sink;
 enum log_level log_max_level = LOG_LVL_WARN;
 

@@ -18,6 +18,10 @@ int error_setv (struct error **err, int errnum, const char *fmt, va_list ap);
 int error_wrap (struct error **err, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
 void error_free (struct error **err);
+/* Hand a local error to the caller's *err if that is still empty (the first
+ * error wins, as with error_set), else free it; *src is NULL afterwards.
+ * Returns -1. */
+int error_propagate (struct error **err, struct error **src);
 
 /* Debug/warning logging sink, set by runtime/. Libraries log through these. */
 enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };

@@ -1,3 +1,4 @@
+#include <errno.h>
 /* runtime/log.c: lines in runc's (logrus) text and JSON forms, which containerd
  * and podman parse out of the --log file. */
 #define _GNU_SOURCE
@@ -74,5 +75,19 @@ main (void)
   CHECK (log_setup ("/nonexistent-dir/x.log", LOG_FORMAT_TEXT, false, &err) < 0);
   CHECK (err && strcmp (err->msg, "open /nonexistent-dir/x.log: No such file or directory") == 0);
   error_free (&err);
+  /* error_propagate: the caller's first error wins; the local one is consumed. */
+  {
+    struct error *outer = NULL, *local = NULL, *later = NULL;
+    error_set (&local, ENOENT, "first");
+    CHECK (error_propagate (&outer, &local) == -1);
+    CHECK (local == NULL && outer && outer->errnum == ENOENT);
+    CHECK_CONTAINS (outer ? outer->msg : NULL, "first");
+    error_set (&later, EPERM, "second");
+    CHECK (error_propagate (&outer, &later) == -1 && later == NULL);
+    CHECK_CONTAINS (outer ? outer->msg : NULL, "first");
+    error_set (&later, EPERM, "third");
+    CHECK (error_propagate (NULL, &later) == -1 && later == NULL);
+    error_free (&outer);
+  }
   return unit_finish ("test_log");
 }
