@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "template.h"
 #include "audit.h"
 #include "util/cleanup.h"
 #include "util/json.h"
@@ -327,11 +328,6 @@ rule_no_new_privileges (struct audit_ctx *x)
 
 /* ---- /proc and /sys ---- */
 
-static const char *const default_masked[] = {
-  "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-  "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-  "/sys/firmware", NULL,
-};
 static const char *const default_readonly[] = { "/proc/bus", "/proc/fs", "/proc/irq", NULL };
 
 static bool
@@ -399,7 +395,7 @@ rule_proc_sys (struct audit_ctx *x)
       /* Some defaults present: name the missing ones. */
       char missing[512] = "";
       size_t count = 0;
-      for (const char *const *p = default_masked; *p && l; p++)
+      for (const char *const *p = template_masked_paths; *p && l; p++)
         {
           bool relevant = strncmp (*p, "/proc/", 6) == 0 ? proc : sys;
           if (relevant && !path_covered (l, *p))

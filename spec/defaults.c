@@ -16,16 +16,6 @@ static const char *const default_caps[] = {
   "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE", NULL,
 };
 
-static const char *const masked_paths[] = {
-  "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-  "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi",
-  NULL,
-};
-
-static const char *const readonly_paths[] = {
-  "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
-};
-
 static void
 write_mounts (struct json_writer *w, bool rootless)
 {
@@ -85,8 +75,8 @@ write_linux (struct json_writer *w, bool rootless)
   static const char *const rootful_ns[] = { "pid", "network", "ipc", "uts", "mount", NULL };
   static const char *const rootless_ns[] = { "pid", "ipc", "uts", "mount", "user", NULL };
   template_write_namespaces (w, rootless ? rootless_ns : rootful_ns);
-  json_w_key_strv (w, "maskedPaths", masked_paths);
-  json_w_key_strv (w, "readonlyPaths", readonly_paths);
+  json_w_key_strv (w, "maskedPaths", template_masked_paths);
+  json_w_key_strv (w, "readonlyPaths", template_readonly_paths);
   json_w_end_object (w);
 }
 

@@ -26,17 +26,6 @@ const char *const spec_hardened_capabilities[] = {
   "CAP_SETGID", "CAP_SETUID", NULL,
 };
 
-/* The runtime defaults for /proc and /sys (runc's set plus powercap, whose
- * energy counters leak information across containers). */
-static const char *const masked_paths[] = {
-  "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-  "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-  "/sys/firmware", "/sys/devices/virtual/powercap", NULL,
-};
-static const char *const readonly_paths[] = {
-  "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
-};
-
 static const char *
 build_machine (void)
 {
@@ -232,8 +221,15 @@ write_linux (struct json_writer *w, bool rootless, struct error **err)
       template_write_id_mapping (w, "uidMappings", geteuid ());
       template_write_id_mapping (w, "gidMappings", getegid ());
     }
-  json_w_key_strv (w, "maskedPaths", masked_paths);
-  json_w_key_strv (w, "readonlyPaths", readonly_paths);
+  /* runc's set plus powercap, whose energy counters leak information across
+   * containers. */
+  json_w_key (w, "maskedPaths");
+  json_w_begin_array (w);
+  for (const char *const *p = template_masked_paths; *p; p++)
+    json_w_string (w, *p);
+  json_w_string (w, "/sys/devices/virtual/powercap");
+  json_w_end_array (w);
+  json_w_key_strv (w, "readonlyPaths", template_readonly_paths);
   json_w_key (w, "seccomp");
   if (write_seccomp (w, err) < 0)
     return -1;

@@ -2,6 +2,16 @@
 
 #include "util/json_fields.h"
 
+const char *const template_masked_paths[] = {
+  "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+  "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi",
+  NULL,
+};
+
+const char *const template_readonly_paths[] = {
+  "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
+};
+
 void
 template_write_mount (struct json_writer *w, const char *dest, const char *type,
                       const char *source, const char *const *options)

@@ -8,6 +8,12 @@
 
 #include "util/json.h"
 
+/* runc's default linux.maskedPaths and linux.readonlyPaths (NULL-terminated):
+ * the default template writes them, the hardened one adds to them, and the
+ * audit compares configs with them. */
+extern const char *const template_masked_paths[];
+extern const char *const template_readonly_paths[];
+
 /* One mounts[] entry; `options` NULL leaves the key out. */
 void template_write_mount (struct json_writer *w, const char *dest, const char *type,
                            const char *source, const char *const *options);
