@@ -2,6 +2,7 @@
  * process.ioPriority, process.execCPUAffinity and linux.memoryPolicy. */
 #define _GNU_SOURCE
 #include "process.h"
+#include "util/id_list.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -13,64 +14,6 @@
 #include <unistd.h>
 
 #include "spec/util/cleanup.h"
-
-/* Largest CPU or NUMA node number accepted in a list (keeps bitmaps small). */
-#define MAX_LIST_ID 65535u
-
-/* ---- "0-3,7" lists ---- */
-
-/* Parse a CPU/node list into a bitmap of unsigned longs; *nbits is one past the
- * highest id set. Empty list -> NULL bitmap, nbits 0. */
-static int
-parse_id_list (const char *s, unsigned long **out, size_t *nbits)
-{
-  *out = NULL;
-  *nbits = 0;
-  size_t words = MAX_LIST_ID / (8 * sizeof (unsigned long)) + 1;
-  _cleanup_free_ unsigned long *bits = calloc (words, sizeof *bits);
-  if (bits == NULL)
-    return -1;
-  size_t highest = 0;
-  bool any = false;
-  const char *p = s;
-  while (*p)
-    {
-      char *end;
-      if (*p < '0' || *p > '9')
-        return -1;
-      unsigned long a = strtoul (p, &end, 10), b = a;
-      p = end;
-      if (*p == '-')
-        {
-          p++;
-          if (*p < '0' || *p > '9')
-            return -1;
-          b = strtoul (p, &end, 10);
-          p = end;
-        }
-      if (a > b || b > MAX_LIST_ID)
-        return -1;
-      for (unsigned long i = a; i <= b; i++)
-        bits[i / (8 * sizeof (unsigned long))] |= 1ul << (i % (8 * sizeof (unsigned long)));
-      if (b + 1 > highest)
-        highest = b + 1;
-      any = true;
-      if (*p == ',')
-        {
-          p++;
-          if (*p == '\0')
-            return -1;
-        }
-      else if (*p != '\0')
-        return -1;
-    }
-  if (any)
-    {
-      *out = steal_pointer (&bits);
-      *nbits = highest;
-    }
-  return 0;
-}
 
 /* ---- scheduler ---- */
 
@@ -190,7 +133,7 @@ set_affinity (const char *list, const char *json_path, pid_t pid, struct error *
     return 0;
   _cleanup_free_ unsigned long *bits = NULL;
   size_t nbits;
-  if (parse_id_list (list, &bits, &nbits) < 0 || bits == NULL)
+  if (id_list_parse (list, &bits, &nbits) < 0 || bits == NULL)
     return error_set (err, 0, "%s: invalid CPU list \"%s\"", json_path, list);
   cpu_set_t *set = CPU_ALLOC (nbits);
   if (set == NULL)
@@ -267,7 +210,7 @@ process_set_memory_policy (const struct spec_linux *l, struct error **err)
 
   _cleanup_free_ unsigned long *nodes = NULL;
   size_t nbits = 0;
-  if (mp->nodes && parse_id_list (mp->nodes, &nodes, &nbits) < 0)
+  if (mp->nodes && id_list_parse (mp->nodes, &nodes, &nbits) < 0)
     return error_set (err, 0, "linux.memoryPolicy.nodes: invalid node list \"%s\"", mp->nodes);
   /* The kernel reads maxnode - 1 bits, hence the + 1. */
   if (syscall (SYS_set_mempolicy, mode, nodes, nodes ? nbits + 1 : 0) < 0)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/id_list.h"
 #include "cgroup_internal.h"
 #include "convert.h"
 #include "spec/util/cleanup.h"
@@ -67,33 +68,27 @@ open_bus (sd_bus **bus, struct error **err)
   return 0;
 }
 
-/* "0-2,5" -> a little-endian CPU bitmask as systemd's AllowedCPUs takes it. */
+/* "0-2,5" -> a little-endian CPU bitmask as systemd's AllowedCPUs takes it:
+ * bit i of byte i/8. A malformed list is an error (not CPU 0). */
 static int
 cpu_mask (const char *list, uint8_t **out, size_t *n)
 {
-  _cleanup_free_ char *copy = strdup (list);
+  _cleanup_free_ unsigned long *bits = NULL;
+  size_t nbits = 0;
+  const size_t per = 8 * sizeof *bits;
   *out = NULL;
   *n = 0;
-  if (copy == NULL)
+  if (id_list_parse (list, &bits, &nbits) < 0)
     return -1;
-  for (char *save = NULL, *t = strtok_r (copy, ",", &save); t; t = strtok_r (NULL, ",", &save))
-    {
-      char *dash = strchr (t, '-');
-      unsigned long lo = strtoul (t, NULL, 10), hi = dash ? strtoul (dash + 1, NULL, 10) : lo;
-      if (hi < lo || hi > 65535)
-        return -1;
-      if (hi / 8 + 1 > *n)
-        {
-          uint8_t *g = realloc (*out, hi / 8 + 1);
-          if (g == NULL)
-            return -1;
-          memset (g + *n, 0, hi / 8 + 1 - *n);
-          *out = g;
-          *n = hi / 8 + 1;
-        }
-      for (unsigned long i = lo; i <= hi; i++)
-        (*out)[i / 8] |= (uint8_t) (1u << (i % 8));
-    }
+  if (nbits == 0)
+    return 0;
+  *n = (nbits + 7) / 8;
+  *out = calloc (*n, 1);
+  if (*out == NULL)
+    return -1;
+  for (size_t i = 0; i < nbits; i++)
+    if (bits[i / per] & (1ul << (i % per)))
+      (*out)[i / 8] |= (uint8_t) (1u << (i % 8));
   return 0;
 }
 
