@@ -3,6 +3,7 @@
 #include "spawn.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -209,6 +210,25 @@ spawn_serve (struct init_args *a, int sock, struct spawn_result *out, struct err
     }
 }
 
+/* After GO the child runs on while we place it: when placing fails because the
+ * child already died (ESRCH from cgroup.procs, EPIPE on the socket), its own
+ * SYNC_ERROR is the real reason (a mount, a hook...). Take it if it is there. */
+static void
+child_error_instead (int sock, struct error **err)
+{
+  struct pollfd p = { .fd = sock, .events = POLLIN };
+  struct sync_msg m;
+  struct error *e = NULL;
+  if (err == NULL || poll (&p, 1, 0) != 1 || sync_recv (sock, &m, NULL, &e) < 0
+      || m.type != SYNC_ERROR)
+    {
+      error_free (&e);
+      return;
+    }
+  error_free (err);
+  sync_error_from (&m, err);
+}
+
 int
 spawn_container (struct init_args *a, struct cgroup_manager *cg, struct spawn_result *out,
                  struct error **err)
@@ -308,10 +328,12 @@ placed:
    * period (~10 ms without favordynmods), and that now overlaps the child's
    * first mounts; it waits for CGROUP_DONE only before the cgroup namespace and
    * the cgroup mounts. (Born in the cgroup by clone3 on v2: nothing to wait for.) */
-  if (cg && !in_cgroup && cgroup_enter (cg, out->pid, err) < 0)
-    goto fail;
-  if (sync_send (sock, SYNC_CGROUP_DONE, 0, NULL, -1, err) < 0)
-    goto fail;
+  if ((cg && !in_cgroup && cgroup_enter (cg, out->pid, err) < 0)
+      || sync_send (sock, SYNC_CGROUP_DONE, 0, NULL, -1, err) < 0)
+    {
+      child_error_instead (sock, err);
+      goto fail;
+    }
   if (spawn_serve (a, sock, out, err) < 0)
     goto fail;
   return 0;
