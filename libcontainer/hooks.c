@@ -326,17 +326,18 @@ hooks_run (const struct spec_config *c, enum spec_hook_kind kind, const struct s
       char label[512];
       snprintf (label, sizeof label, "%s hook #%zu (%s)", spec_hook_kind_name (kind), i,
                 h->path ? h->path : "");
+      struct error *e = NULL;
       int r = (h->path == NULL || h->path[0] != '/')
-                  ? error_set (err, 0, "%s: path must be absolute", label)
-                  : run_one (h, label, state, state_len, err);
+                  ? error_set (&e, 0, "%s: path must be absolute", label)
+                  : run_one (h, label, state, state_len, &e);
       if (r < 0)
         {
           /* Spec: a failing poststop hook is a warning; the remaining hooks and
            * the lifecycle go on as if it had succeeded. */
           if (kind != HOOK_POSTSTOP)
-            return -1;
-          log_warn ("%s", (*err)->msg);
-          error_free (err);
+            return error_propagate (err, &e);
+          log_warn ("%s", e ? e->msg : "poststop hook failed");
+          error_free (&e);
         }
     }
   return 0;

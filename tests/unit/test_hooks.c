@@ -113,6 +113,18 @@ main (void)
   CHECK_STR (err ? err->msg : NULL, want_err);
   error_free (&err);
 
+  /* A failing poststop hook is a warning: success, with no error to hand back
+   * (err may be NULL), and an error the caller already holds stays intact. */
+  struct spec_hook failing_poststop[] = { { .path = fail } };
+  c.hooks.list[HOOK_POSTSTOP] = failing_poststop;
+  c.hooks.len[HOOK_POSTSTOP] = 1;
+  CHECK (hooks_run (&c, HOOK_POSTSTOP, &state, NULL) == 0);
+  error_set (&err, 0, "earlier");
+  CHECK (hooks_run (&c, HOOK_POSTSTOP, &state, &err) == 0);
+  CHECK_STR (err ? err->msg : NULL, "earlier");
+  error_free (&err);
+  c.hooks.len[HOOK_POSTSTOP] = 0;
+
   /* 3. timeout: killed after ~1 s. */
   char *slow = script ("slow.sh", "sleep 10");
   struct spec_hook poststart[] = { { .path = slow, .timeout = 1, .has_timeout = true } };
