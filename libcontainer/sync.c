@@ -2,6 +2,7 @@
 #include "sync.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -59,8 +60,19 @@ sync_recv (int sock, struct sync_msg *m, int *fd, struct error **err)
   if (fd)
     *fd = -1;
   memset (m, 0, offsetof (struct sync_msg, payload) + 1);
+  /* A peer that exited leaving one of our messages unread makes the next
+   * recvmsg report ECONNRESET once, ahead of what the peer had sent us before
+   * (its SYNC_ERROR): read on to get that. */
+  bool reset = false;
   do
-    r = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
+    {
+      r = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
+      if (r < 0 && errno == ECONNRESET && !reset)
+        {
+          reset = true;
+          errno = EINTR;
+        }
+    }
   while (r < 0 && errno == EINTR);
   if (r < 0)
     return error_set (err, errno, "sync: receive message");
