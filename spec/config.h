@@ -186,6 +186,11 @@ struct spec_time_offset
   bool present;
 };
 
+/* The kernel's dev_t (include/linux/kdev_t.h): 12 bits of major, 20 of minor.
+ * Larger numbers would be truncated by makedev and the device filters. */
+#define SPEC_DEV_MAJOR_MAX 4095
+#define SPEC_DEV_MINOR_MAX 1048575
+
 struct spec_device
 {
   char type;  /* 'c', 'b', 'u', 'p' */

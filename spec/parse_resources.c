@@ -5,8 +5,20 @@
 #include "parse_util.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* -1 (or absent) is the wildcard; any other negative or a number beyond the
+ * kernel's dev_t would be truncated by the device filter into another rule. */
+static int
+check_rule_number (struct pctx *p, const char *key, int64_t n, int64_t max)
+{
+  if (n >= -1 && n <= max)
+    return 0;
+  return pfail_key (p, key, "value %" PRId64 " out of range (-1 for any, 0 to %" PRId64 ")", n,
+                    max);
+}
 
 static int
 parse_device_rule (struct pctx *p, const struct json_value *v, struct spec_device_cgroup *d)
@@ -30,6 +42,8 @@ parse_device_rule (struct pctx *p, const struct json_value *v, struct spec_devic
     }
   P_TRY (p_i64 (p, v, "major", &d->major));
   P_TRY (p_i64 (p, v, "minor", &d->minor));
+  P_TRY (check_rule_number (p, "major", d->major, SPEC_DEV_MAJOR_MAX));
+  P_TRY (check_rule_number (p, "minor", d->minor, SPEC_DEV_MINOR_MAX));
   P_TRY (p_string (p, v, "access", &d->access));
   if (d->access != NULL)
     for (const char *c = d->access; *c; c++)

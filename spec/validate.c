@@ -2,6 +2,7 @@
  * config that passes can still fail on the host, but not for a reason that
  * reading it could have told. No syscalls here. */
 #define _GNU_SOURCE
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,9 +222,18 @@ check_devices (struct vctx *v, const struct spec_linux *l)
       snprintf (what, sizeof what, "linux.devices[%zu].path", i);
       if (check_absolute (v, what, d->path) < 0)
         return -1;
-      if (d->type != 'p' && (!d->has_major || !d->has_minor))
+      if (d->type == 'p')
+        continue;
+      if (!d->has_major || !d->has_minor)
         return vfail (v, "linux.devices[%zu]: device type \"%c\" needs major and minor", i,
                       d->type);
+      /* No wildcard here: a node has one number, and mknod keeps only the low bits. */
+      if (d->major < 0 || d->major > SPEC_DEV_MAJOR_MAX)
+        return vfail (v, "linux.devices[%zu].major: value %" PRId64 " out of range (0 to %d)", i,
+                      d->major, SPEC_DEV_MAJOR_MAX);
+      if (d->minor < 0 || d->minor > SPEC_DEV_MINOR_MAX)
+        return vfail (v, "linux.devices[%zu].minor: value %" PRId64 " out of range (0 to %d)", i,
+                      d->minor, SPEC_DEV_MINOR_MAX);
     }
   return 0;
 }
