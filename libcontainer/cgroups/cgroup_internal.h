@@ -31,8 +31,6 @@ struct cgroup_manager
   struct cg_hier *h;
   size_t n;
   const struct spec_resources *res; /* borrowed from the config; NULL after load */
-  const struct spec_device *nodes;  /* linux.devices, borrowed; allowed in the device rules */
-  size_t nnodes;
   int leaf_fd;     /* v2: cached O_DIRECTORY fd of the leaf */
 };
 

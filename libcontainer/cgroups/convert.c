@@ -101,11 +101,12 @@ push (struct cg_dev_rule **v, size_t *n, bool allow, char type, int64_t major, i
 }
 
 int
-cg_device_rules (const struct spec_resources *r, const struct spec_device *nodes, size_t nnodes,
-                 struct cg_dev_rule **out, size_t *n)
+cg_device_rules (const struct spec_resources *r, struct cg_dev_rule **out, size_t *n)
 {
   struct cg_dev_rule *v = NULL;
   size_t len = 0;
+  /* runc's specconv.AllowedDevices: mknod of anything, and the nodes every
+   * container has (null zero full random urandom tty console ptmx pts). */
   static const struct { char type; int64_t major, minor; const char *access; } always[] = {
     { 'c', -1, -1, "m" }, { 'b', -1, -1, "m" },
     { 'c', 1, 3, "rwm" }, { 'c', 1, 5, "rwm" }, { 'c', 1, 7, "rwm" }, { 'c', 1, 8, "rwm" },
@@ -113,18 +114,15 @@ cg_device_rules (const struct spec_resources *r, const struct spec_device *nodes
     { 'c', 136, -1, "rwm" },
   };
 
+  /* linux.devices add no rule of their own: a node the config creates is
+   * reachable only as far as linux.resources.devices allows it (Docker's
+   * --device /dev/fuse:/dev/f:r is a node plus an "r" rule). */
   for (size_t i = 0; r && i < r->devices_len; i++)
     {
       const struct spec_device_cgroup *d = &r->devices[i];
       if (push (&v, &len, d->allow, d->type, d->major, d->minor, d->access) < 0)
         goto oom;
     }
-  for (size_t i = 0; i < nnodes; i++)
-    if ((nodes[i].type == 'c' || nodes[i].type == 'u' || nodes[i].type == 'b') && nodes[i].has_major
-        && nodes[i].has_minor)
-      if (push (&v, &len, true, nodes[i].type == 'b' ? 'b' : 'c', nodes[i].major, nodes[i].minor,
-                "rwm") < 0)
-        goto oom;
   for (size_t i = 0; i < ARRAY_SIZE (always); i++)
     if (push (&v, &len, true, always[i].type, always[i].major, always[i].minor, always[i].access) < 0)
       goto oom;

@@ -29,11 +29,10 @@ struct cg_dev_rule
   int64_t major, minor;
   char access[4]; /* subset of "rwm" */
 };
-/* linux.resources.devices in order, then allows for each linux.devices node and
- * the devices every container gets (null, zero, full, random, urandom, tty,
- * console, ptmx, pts), as runc does. *out is malloc'd. */
-int cg_device_rules (const struct spec_resources *r, const struct spec_device *nodes,
-                     size_t nnodes, struct cg_dev_rule **out, size_t *n);
+/* linux.resources.devices in order, then the devices every container gets
+ * (mknod of any node; null, zero, full, random, urandom, tty, console, ptmx,
+ * pts), as runc does; never a rule for a linux.devices node. *out is malloc'd. */
+int cg_device_rules (const struct spec_resources *r, struct cg_dev_rule **out, size_t *n);
 /* "c 1:3 rwm" / "a *:* rwm" as written to v1 devices.allow/deny. */
 void cg_dev_rule_format (const struct cg_dev_rule *d, char *buf, size_t len);
 /* Evaluate the rules as the eBPF program does (the last match wins, default

@@ -139,11 +139,6 @@ cgroup_manager_new (const struct spec_config *c, const char *id, bool systemd,
   m->layout = cgroup_detect_layout ();
   m->systemd = systemd;
   m->res = c && c->linux_ ? c->linux_->resources : NULL;
-  if (c && c->linux_)
-    {
-      m->nodes = c->linux_->devices;
-      m->nnodes = c->linux_->devices_len;
-    }
   m->id = strdup (id);
   if (m->id == NULL)
     goto oom;

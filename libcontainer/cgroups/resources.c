@@ -49,7 +49,7 @@ apply_devices (struct cgroup_manager *m, const struct spec_resources *r, struct 
         return missing ("linux.resources.devices", "devices", err);
       return 0;
     }
-  if (cg_device_rules (r, m->nodes, m->nnodes, &rules, &n) < 0)
+  if (cg_device_rules (r, &rules, &n) < 0)
     return error_set (err, ENOMEM, "linux.resources.devices");
   if (!h->v2)
     return cg_v1_devices (h->dir, rules, n, err);

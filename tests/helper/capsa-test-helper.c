@@ -620,11 +620,31 @@ cmd_pid (void)
   return 0;
 }
 
+/* ---- device access (tests/integration/test_device_rules.py) ---- */
+
+/* open PATH r|w|rw: only the open, which is where the device cgroup decides;
+ * nothing is read from or written to the device. */
+static int
+cmd_open (const char *path, const char *mode)
+{
+  int flags = strcmp (mode, "r") == 0 ? O_RDONLY : strcmp (mode, "w") == 0 ? O_WRONLY
+            : strcmp (mode, "rw") == 0 ? O_RDWR : -1;
+  if (flags < 0)
+    return usage ("open: mode is r, w or rw");
+  int fd = open (path, flags | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return fail ("open", path);
+  close (fd);
+  printf ("opened=%s\n", mode);
+  return 0;
+}
+
 static const char usage_text[] =
   "usage: capsa-test-helper COMMAND [ARGS] [-- COMMAND [ARGS]]...\n"
   "commands: ids caps status-field NAME cwd fds rlimits ns mounts attr cgroup hostname\n"
   "          umask env pid sleep SECS exit N kill-self SIG write PATH TEXT read PATH\n"
-  "          stat PATH syscall-errno NAME fork-bomb N memhog MB isatty nnp\n";
+  "          stat PATH syscall-errno NAME fork-bomb N memhog MB isatty nnp\n"
+  "          open PATH r|w|rw\n";
 
 /* Run one subcommand from argv[0] with argc arguments (argc counts argv[0]). */
 static int
@@ -661,6 +681,7 @@ run_one (int argc, char **argv)
   if (strcmp (c, "memhog") == 0) { NEED (1); return cmd_memhog (argv[1]); }
   if (strcmp (c, "isatty") == 0) { NEED (0); return cmd_isatty (); }
   if (strcmp (c, "nnp") == 0) { NEED (0); return cmd_nnp (); }
+  if (strcmp (c, "open") == 0) { NEED (2); return cmd_open (argv[1], argv[2]); }
 #undef NEED
   return usage (usage_text);
 }
