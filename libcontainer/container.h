@@ -18,6 +18,10 @@ struct lc_context
   bool systemd_cgroup;
   bool rootless;
   const char *log_path;    /* forwarded to hooks' environment only */
+  /* How many fds from 3 on the caller passed to capsa, counted before capsa
+   * opened anything: the most that --preserve-fds can hand over, so that no fd
+   * of capsa's own ever lands in the preserved range (runc#5474). */
+  int passed_fds;
 };
 
 struct lc_create_opts

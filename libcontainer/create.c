@@ -19,6 +19,7 @@
 #include "foreground.h"
 #include "namespaces.h"
 #include "pid_identity.h"
+#include "preserved_fds.h"
 #include "seccomp_filter.h"
 #include "spawn.h"
 #include "spec/util/cleanup.h"
@@ -136,10 +137,6 @@ check_config (const struct spec_config *c, const struct lc_create_opts *o, struc
                                    "console socket");
   if (!terminal && o->console_socket)
     return error_set (err, 0, "--console-socket given but process.terminal is false");
-  /* Our own fds must not land in the range handed to the container. */
-  for (int fd = 3; fd < 3 + o->preserve_fds; fd++)
-    if (fcntl (fd, F_GETFD) < 0)
-      return error_set (err, EBADF, "--preserve-fds=%d: fd %d is not open", o->preserve_fds, fd);
   return 0;
 }
 
@@ -210,7 +207,7 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
   bool made_dir = false;
   int ret = -1;
 
-  if (lc_validate_id (id, err) < 0)
+  if (lc_validate_id (id, err) < 0 || preserved_fds_check (ctx, o->preserve_fds, err) < 0)
     return -1;
   if (getcwd (cwd, sizeof cwd) == NULL)
     return error_set (err, errno, "getcwd");

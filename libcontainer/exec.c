@@ -24,6 +24,7 @@
 #include "finalize.h"
 #include "foreground.h"
 #include "namespaces.h"
+#include "preserved_fds.h"
 #include "process.h"
 #include "seccomp_filter.h"
 #include "security.h"
@@ -406,11 +407,8 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
 
   *exit_status = 0;
   memset (&rec, 0, sizeof rec);
-  if (lc_validate_id (id, err) < 0)
+  if (lc_validate_id (id, err) < 0 || preserved_fds_check (ctx, o->preserve_fds, err) < 0)
     return -1;
-  for (int fd = 3; fd < 3 + o->preserve_fds; fd++)
-    if (fcntl (fd, F_GETFD) < 0)
-      return error_set (err, EBADF, "--preserve-fds=%d: fd %d is not open", o->preserve_fds, fd);
   dirfd = statedir_open (ctx->root, id, false, err);
   if (dirfd < 0)
     return -1;

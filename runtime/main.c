@@ -2,6 +2,7 @@
  * uses to parse flags and report errors the way runc does. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <seccomp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -220,6 +221,27 @@ absolute_path (const char *path, char **out)
   return asprintf (out, "%s/%s", cwd, path) < 0 ? -1 : 0;
 }
 
+/* Runs before capsa opens a single file, since a new fd takes the lowest free
+ * number. Closed stdio becomes /dev/null, as glibc does for setuid programs
+ * (else our --log file would become the container's stdout); then count the
+ * fds from 3 on that the caller passed: --preserve-fds may hand over those and
+ * never one of ours that filled a gap (runc#5474). */
+static int
+take_caller_fds (void)
+{
+  for (int fd = 0; fd < 3; fd++)
+    if (fcntl (fd, F_GETFD) < 0 && errno == EBADF)
+      {
+        int null = open ("/dev/null", O_RDWR); /* stdio: no O_CLOEXEC */
+        if (null >= 0 && null != fd)
+          close (null); /* cannot happen: fd was the lowest free number */
+      }
+  int n = 0;
+  while (fcntl (3 + n, F_GETFD) >= 0)
+    n++;
+  return n;
+}
+
 static int
 help_command (struct cli *cli, const struct opt_spec *globals, int argc, char **argv)
 {
@@ -243,6 +265,7 @@ help_command (struct cli *cli, const struct opt_spec *globals, int argc, char **
 int
 main (int argc, char **argv)
 {
+  int passed_fds = take_caller_fds ();
   char **orig_argv = argv;
   struct cli cli = { .argv0 = argv[0] };
   const char *root = NULL, *log_path = NULL, *log_format = "text", *rootless = "auto";
@@ -328,6 +351,7 @@ main (int argc, char **argv)
   cli.lc.systemd_cgroup = systemd;
   cli.lc.rootless = is_rootless;
   cli.lc.log_path = log_path;
+  cli.lc.passed_fds = passed_fds;
   cli.debug = debug;
   cli.criu = criu;
 
