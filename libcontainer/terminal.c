@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,13 +17,13 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "spec/util/cleanup.h"
+#include "util/fs.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO ('T', 0x41)
@@ -139,16 +138,14 @@ terminal_recv_fd (int sock, struct error **err)
 
 /* ---- pty ---- */
 
-/* dev/ptmx of the container, resolved inside its root (a symlink to pts/ptmx is
- * the usual layout, so the final component must be followed, but never out). */
+/* dev/ptmx of the container, resolved inside its root: a symlink to pts/ptmx is
+ * the usual layout, so the final component is followed, but never out of the
+ * rootfs. Without openat2 fs.c walks the path itself; a plain openat here would
+ * follow an image's absolute symlink to a host node (before pivot_root). */
 static int
 open_in_root (int rootfs_fd, const char *path, int flags)
 {
-  struct open_how how = { .flags = (uint64_t) flags, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-  int fd = (int) syscall (SYS_openat2, rootfs_fd, path, &how, sizeof how);
-  if (fd < 0 && (errno == ENOSYS || errno == EPERM))
-    fd = openat (rootfs_fd, path, flags);
-  return fd;
+  return fs_open_in_root (rootfs_fd, path, flags, 0, NULL);
 }
 
 int
