@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "cgroups/cgroup.h"
+#include "cgroups/exec_cgroup.h"
+#include "child_guard.h"
 #include "container.h"
 #include "container_ops.h"
 #include "container_state.h"
@@ -240,8 +242,13 @@ namespaces_to_join (pid_t pid)
       struct stat a, b;
       snprintf (theirs, sizeof theirs, "/proc/%d/ns/%s", pid, kinds[i].name);
       snprintf (ours, sizeof ours, "/proc/self/ns/%s", kinds[i].name);
-      if (stat (theirs, &a) < 0 || stat (ours, &b) < 0)
+      /* A kind this kernel lacks has no file for either of us. Any other
+       * failure must not pass for "same namespace": the process would stay in
+       * ours. */
+      if (stat (ours, &b) < 0)
         continue;
+      if (stat (theirs, &a) < 0)
+        return -errno;
       if (a.st_ino != b.st_ino || a.st_dev != b.st_dev)
         flags |= kinds[i].flag;
     }
@@ -309,8 +316,34 @@ exec_process_main (struct exec_child *x, struct error **err)
     return -1;
   close (x->sync_fd);
   x->sync_fd = -1;
+  guard_child_log_off ();
   execve (path, p->args, env ? env : p->env ? p->env : (char *[]){ NULL });
   return error_set (err, errno, "exec \"%s\"", path);
+}
+
+/* The command line options we were given live in the caller's memory, which
+ * the container must not read (child_guard.h): copy what the process takes
+ * from them, then wipe it. */
+static void
+exec_process_hide_caller (struct spec_process *p)
+{
+  struct guard_caller g;
+  guard_caller_find (&g);
+  guard_keep_strv (&g, p->args, p->args_len);
+  guard_keep_strv (&g, p->env, p->env_len);
+  guard_keep_string (&g, &p->cwd);
+  guard_keep_string (&g, &p->apparmor_profile);
+  guard_keep_string (&g, &p->selinux_label);
+  if (p->capabilities)
+    {
+      struct spec_capabilities *c = p->capabilities;
+      guard_keep_strv (&g, c->bounding, c->bounding_len);
+      guard_keep_strv (&g, c->effective, c->effective_len);
+      guard_keep_strv (&g, c->permitted, c->permitted_len);
+      guard_keep_strv (&g, c->inheritable, c->inheritable_len);
+      guard_keep_strv (&g, c->ambient, c->ambient_len);
+    }
+  guard_caller_wipe (&g, "capsa exec");
 }
 
 /* The exec'd process. We joined the container's pid and time namespaces for our
@@ -320,6 +353,13 @@ __attribute__ ((noreturn)) static void
 exec_child_main (struct exec_child *x)
 {
   struct error *err = NULL;
+  /* We are already visible in the container's pid namespace (born there, and
+   * non-dumpable from birth: the parent made itself so before the clone). Drop
+   * the state dir, the cgroup dir and the log file before anything else. */
+  int keep[] = { x->init_pidfd, x->console_sock, x->root_fd };
+  if (guard_child_start (x->sync_fd, x->preserve_fds, keep, ARRAY_SIZE (keep), false, &err) < 0)
+    sync_fail (x->sync_fd, err);
+  exec_process_hide_caller ((struct spec_process *) x->config->process);
   sigset_t all;
   sigemptyset (&all);
   sigprocmask (SIG_SETMASK, &all, NULL);
@@ -347,59 +387,16 @@ exec_child_main (struct exec_child *x)
   _exit (127);
 }
 
-/* The cgroup to be born in: the container's, or a sub-cgroup of it (--cgroup). */
-static int
-exec_cgroup_fd (struct cgroup_manager *m, const char *sub, char **v1_dir, struct error **err)
-{
-  const char *ctrl = "", *path = sub;
-  char ctrl_buf[64];
-  *v1_dir = NULL;
-  if (sub && strchr (sub, ':'))
-    {
-      size_t n = strchr (sub, ':') - sub;
-      if (n >= sizeof ctrl_buf)
-        return error_set (err, EINVAL, "--cgroup \"%s\": controller name too long", sub);
-      memcpy (ctrl_buf, sub, n);
-      ctrl_buf[n] = '\0';
-      ctrl = ctrl_buf;
-      path = sub + n + 1;
-    }
-  if (sub && (strstr (path, "..") || path[0] == '/'))
-    return error_set (err, EINVAL, "--cgroup \"%s\": must be a relative path without \"..\"", sub);
-  if (cgroup_manager_layout (m) == CGROUP_LAYOUT_V2)
-    {
-      const char *leaf = cgroup_controller_dir (m, "");
-      _cleanup_free_ char *dir = NULL;
-      if (leaf == NULL || asprintf (&dir, "%s/%s", leaf, sub ? path : "") < 0)
-        return error_set (err, ENOENT, "container cgroup not found");
-      int fd = open (dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-      if (fd < 0)
-        return error_set (err, errno, "--cgroup: open \"%s\"", dir);
-      return fd;
-    }
-  if (sub)
-    {
-      const char *base = cgroup_controller_dir (m, ctrl[0] ? ctrl : "pids");
-      if (base == NULL)
-        return error_set (err, ENOENT, "--cgroup \"%s\": no such controller", sub);
-      if (asprintf (v1_dir, "%s/%s", base, path) < 0)
-        return error_set (err, ENOMEM, "--cgroup");
-      struct stat st;
-      if (stat (*v1_dir, &st) < 0)
-        return error_set (err, errno, "--cgroup: \"%s\"", *v1_dir);
-    }
-  return -1;
-}
-
 int
 lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts *o,
          int *exit_status, struct error **err)
 {
   struct lc_record rec;
-  _cleanup_close_ int dirfd = -1, init_pidfd = -1, console = -1, cgfd = -1, root_fd = -1;
-  _cleanup_free_ char *state_dir = NULL, *cfg_path = NULL, *v1_sub = NULL;
+  _cleanup_close_ int dirfd = -1, init_pidfd = -1, console = -1, root_fd = -1;
+  _cleanup_free_ char *state_dir = NULL, *cfg_path = NULL;
   struct spec_config *c = NULL;
   struct cgroup_manager *cg = NULL;
+  struct exec_cgroup *cgplan = NULL;
   struct seccomp_plan *seccomp = NULL;
   struct spawn_result r = { .pid = 0, .pidfd = -1, .pty_master = -1 };
   int sp[2] = { -1, -1 };
@@ -451,12 +448,9 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
     goto out;
   if (rec.cgroup && cgroup_manager_load (rec.cgroup, &cg, err) < 0)
     goto out;
-  if (cg)
-    {
-      cgfd = exec_cgroup_fd (cg, o->cgroup, &v1_sub, err);
-      if (cgfd < 0 && *err)
-        goto out;
-    }
+  /* Every hierarchy of the container's cgroup, a sub-cgroup where --cgroup names one. */
+  if (exec_cgroup_plan (cg, o->cgroups, &cgplan, err) < 0)
+    goto out;
 
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
     {
@@ -472,6 +466,11 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
     .pty_to_parent = !o->detach && o->console_socket == NULL, .preserve_fds = o->preserve_fds,
     .seccomp = seccomp,
   };
+  if (x.ns_flags < 0)
+    {
+      error_set (err, -x.ns_flags, "read the namespaces of the container's init %d", rec.pid);
+      goto out;
+    }
   if (!(x.ns_flags & CLONE_NEWNS))
     {
       char root[64];
@@ -502,7 +501,12 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
         }
       x.ns_flags &= ~CLONE_NEWUSER;
     }
-  pid_t pid = spawn_clone (0, cgfd, &r.pidfd, &in_cgroup);
+  if (!guard_parent_before_clone (false))
+    {
+      error_set (err, errno, "prctl(PR_SET_DUMPABLE, 0)");
+      goto out;
+    }
+  pid_t pid = spawn_clone (0, exec_cgroup_clone_fd (cgplan), &r.pidfd, &in_cgroup);
   if (pid < 0)
     {
       error_set (err, errno, "clone the exec process");
@@ -518,20 +522,9 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
   r.pid = pid;
   if (process_apply_parent_side (p, r.pid, err) < 0)
     goto fail;
-  if (cg && !in_cgroup)
-    {
-      if (v1_sub)
-        {
-          char buf[32];
-          int n = snprintf (buf, sizeof buf, "%d", r.pid);
-          _cleanup_free_ char *procs = NULL;
-          if (asprintf (&procs, "%s/cgroup.procs", v1_sub) < 0
-              || fs_write_file (procs, buf, n, err) < 0)
-            goto fail;
-        }
-      else if (cgroup_enter (cg, r.pid, err) < 0)
-        goto fail;
-    }
+  /* Not running container code yet (it waits for GO): a failed join kills it. */
+  if (!in_cgroup && exec_cgroup_enter (cgplan, r.pid, err) < 0)
+    goto fail;
   if (sync_send (sp[0], SYNC_GO, r.pid, NULL, -1, err) < 0)
     goto fail;
   struct init_args a = { .config = c, .id = id, .bundle = rec.bundle, .rootfs = rec.rootfs };
@@ -565,6 +558,7 @@ out:
   seccomp_plan_free (seccomp);
   if (cg)
     cgroup_manager_free (cg);
+  exec_cgroup_free (cgplan);
   record_clear (&rec);
   /* c->process was replaced by the exec's process; the process exits soon after. */
   if (c)

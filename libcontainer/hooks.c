@@ -156,8 +156,11 @@ hook_child (const struct spec_hook *h, int in, int out, int errfd, int errpipe)
         goto fail;
       memcpy (argv, h->args, h->args_len * sizeof *argv);
     }
-  /* env absent -> the runtime's environment, as runc's exec.Cmd does. */
-  char **envp = environ;
+  /* env absent -> the runtime's environment, as runc's exec.Cmd does: the
+   * caller's for the hooks run on the host; none for createContainer and
+   * startContainer hooks, run from the init, which wiped it (child_guard.c). */
+  static char *no_env[] = { NULL };
+  char **envp = environ ? environ : no_env;
   if (h->env_len > 0)
     {
       envp = calloc (h->env_len + 1, sizeof *envp);

@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "child_guard.h"
 #include "devices.h"
 #include "finalize.h"
 #include "hooks.h"
@@ -114,6 +115,7 @@ wait_start_without_process (struct init_args *a)
   char fifo_path[64];
   sync_send (a->sync_fd, SYNC_READY, 0, NULL, -1, NULL);
   close (a->sync_fd);
+  guard_child_log_off ();
   snprintf (fifo_path, sizeof fifo_path, "/proc/self/fd/%d", a->fifo_fd);
   int fifo = open (fifo_path, O_WRONLY | O_CLOEXEC);
   if (fifo >= 0 && write (fifo, reply, sizeof reply - 1) < 0)
@@ -190,6 +192,8 @@ run_init (struct init_args *a, struct error **err)
   if (sync_expect (a->sync_fd, SYNC_GO, &m, NULL, err) < 0)
     return -1;
   pid_t host_pid = m.value;
+  if (a->defer_dumpable && guard_nondumpable (err) < 0)
+    return -1;
 
   /* In a user namespace our host ids are unmapped until we become its root: files
    * created under the rootfs (mount targets, /dev nodes) would fail with EOVERFLOW. */
@@ -281,6 +285,7 @@ run_init (struct init_args *a, struct error **err)
     return -1;
   close (a->sync_fd);
   a->sync_fd = -1;
+  guard_child_log_off ();
 
   /* Block until `start` opens the fifo for reading. */
   char fifo_path[64];
@@ -308,14 +313,33 @@ run_init (struct init_args *a, struct error **err)
   return error_set (err, errno, "exec \"%s\"", path);
 }
 
+int
+init_guard_start (struct init_args *a, struct error **err)
+{
+  /* Everything else we inherited goes: the state dir (its flock belongs to the
+   * parent's open file and would block start/kill/delete), the cgroup dir fd
+   * of clone3, the log file. The fifo is an O_PATH fd of exec.fifo alone. */
+  int keep[] = { a->fifo_fd, a->console_sock };
+  struct guard_caller g;
+  a->statedir_fd = -1;
+  if (guard_child_start (a->sync_fd, a->preserve_fds, keep, ARRAY_SIZE (keep), a->defer_dumpable,
+                         err) < 0)
+    return -1;
+  /* The id is one of the caller's arguments. */
+  guard_caller_find (&g);
+  guard_keep_string (&g, (char **) &a->id);
+  guard_keep_string (&g, (char **) &a->bundle);
+  guard_keep_string (&g, (char **) &a->rootfs);
+  guard_caller_wipe (&g, "capsa init");
+  return 0;
+}
+
 void
 init_main (struct init_args *a)
 {
   struct error *err = NULL;
-  /* The flock on the state dir belongs to the parent's open file: a copy kept
-   * here would hold it until execve and block start/kill/delete. */
-  if (a->statedir_fd >= 0)
-    close (a->statedir_fd);
+  if (init_guard_start (a, &err) < 0)
+    sync_fail (a->sync_fd, err);
   reset_signals ();
   if (run_init (a, &err) < 0)
     {

@@ -24,7 +24,13 @@ struct init_args
   bool userns;              /* runs in a new or joined user namespace */
   bool host_mount_ns;       /* no mount namespace in the config */
   struct seccomp_plan *seccomp; /* compiled by the parent, or NULL */
+  bool defer_dumpable;      /* born dumpable: the unprivileged parent writes our id
+                               maps; non-dumpable right after (child_guard.h) */
 };
+
+/* The child's first step (child_guard.h): non-dumpable, only the fds it needs,
+ * nothing of the caller's argv and environment. */
+int init_guard_start (struct init_args *a, struct error **err);
 
 /* Never returns: execs the container process or reports the error over sync_fd
  * and exits. */

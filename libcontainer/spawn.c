@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child_guard.h"
 #include "hooks.h"
 #include "namespaces.h"
 #include "process.h"
@@ -102,6 +103,9 @@ intermediate_main (struct init_args *a, const struct ns_plan *plan)
   struct sync_msg m;
   int rest = plan->new_flags & ~(CLONE_NEWUSER | CLONE_NEWCGROUP);
 
+  /* Before joining anything: the pid namespace we join may hold a pod sibling. */
+  if (init_guard_start (a, &err) < 0)
+    sync_fail (a->sync_fd, err);
   if (ns_join_paths (a->config, ~0, &err) < 0)
     sync_fail (a->sync_fd, err);
   if (plan->new_user)
@@ -115,6 +119,10 @@ intermediate_main (struct init_args *a, const struct ns_plan *plan)
           || sync_expect (a->sync_fd, SYNC_MAPS_ACK, &m, NULL, &err) < 0)
         sync_fail (a->sync_fd, err);
     }
+  /* Maps written: the init we fork inherits this. */
+  if (a->defer_dumpable && guard_nondumpable (&err) < 0)
+    sync_fail (a->sync_fd, err);
+  a->defer_dumpable = false;
   if (rest && unshare (rest) < 0)
     {
       error_set (&err, errno, "unshare namespaces 0x%x", rest);
@@ -255,6 +263,7 @@ spawn_container (struct init_args *a, struct cgroup_manager *cg, struct spawn_re
 
   int cgfd = cg ? cgroup_clone_into_fd (cg) : -1;
   uint64_t flags = intermediate ? 0 : (plan.new_flags & ~CLONE_NEWCGROUP);
+  a->defer_dumpable = !guard_parent_before_clone (plan.new_user);
   pid_t pid = spawn_clone (flags, cgfd, &out->pidfd, &in_cgroup);
   if (pid < 0)
     {

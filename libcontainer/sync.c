@@ -45,8 +45,8 @@ sync_send (int sock, enum sync_type type, int32_t value, const char *payload, in
   return 0;
 }
 
-int
-sync_recv (int sock, struct sync_msg *m, int *fd, struct error **err)
+static int
+recv_one (int sock, struct sync_msg *m, int *fd, struct error **err)
 {
   union
   {
@@ -92,6 +92,24 @@ sync_recv (int sock, struct sync_msg *m, int *fd, struct error **err)
           close (got);
       }
   return 0;
+}
+
+int
+sync_recv (int sock, struct sync_msg *m, int *fd, struct error **err)
+{
+  for (;;)
+    {
+      if (recv_one (sock, m, fd, err) < 0)
+        return -1;
+      if (m->type != SYNC_LOG)
+        return 0;
+      /* A child's log line (child_guard.c): it holds no log file of its own. */
+      enum log_level lvl = m->value >= LOG_LVL_ERROR && m->value <= LOG_LVL_DEBUG
+                               ? (enum log_level) m->value : LOG_LVL_WARN;
+      log_msg (lvl, "%s", m->payload);
+      if (fd && *fd >= 0)
+        close (*fd);
+    }
 }
 
 int

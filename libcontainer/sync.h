@@ -22,6 +22,8 @@ enum sync_type
   SYNC_READY,         /* C -> P: set up; waiting for start */
   SYNC_ERROR,         /* C -> P: payload: error message; errnum in value */
   SYNC_CGROUP_DONE,   /* P -> C: the init is in its cgroup (sent after GO) */
+  SYNC_LOG,           /* C -> P: a log line (payload), level in value; sync_recv
+                         writes it to the parent's log and reads on */
 };
 
 struct sync_msg

@@ -38,6 +38,12 @@ openat2_usable (void)
   return openat2_state > 0;
 }
 
+void
+fs_openat2_settle (void)
+{
+  openat2_usable ();
+}
+
 /* Stack of O_PATH directory fds from the root down to the current directory;
  * ".." pops, but never below the root. */
 struct dir_stack

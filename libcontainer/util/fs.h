@@ -14,6 +14,8 @@ int fs_open_in_root (int rootfs_fd, const char *path, int flags, mode_t mode, st
 /* Force the userspace resolver even where openat2 exists (tests; also set by
  * CAPSA_TEST_NO_OPENAT2=1 in the environment). */
 void fs_set_openat2_disabled (bool disabled);
+/* Read CAPSA_TEST_NO_OPENAT2 now (a child wipes its environment early). */
+void fs_openat2_settle (void);
 
 /* mkdir -p inside the rootfs (each component created/resolved safely); returns an
  * O_PATH|O_DIRECTORY fd of the last component. */

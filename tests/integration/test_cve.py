@@ -83,15 +83,16 @@ def assert_host_clean(before, decoys=(), victims=()):
 
 # ---------------------------------------------------------------- CVE-2019-5736
 
-def _attacker(capsa, make_bundle, probe_bin, cid, mark, seconds):
+def _attacker(capsa, make_bundle, probe_bin, cid, mark, seconds, victim_ino=0):
     """A container running the published attack pattern against every process in its
-    pid namespace whose argv[0] is the capsa copy. It holds CAP_SYS_PTRACE (the worst
-    case: only the seal protects, not ptrace access checks)."""
+    pid namespace that runs the capsa copy (argv[0], or the copy's inode: capsa wipes
+    its argv where a container can see it). It holds CAP_SYS_PTRACE (the worst case:
+    only the seal protects, not ptrace access checks)."""
     b = make_bundle()
     path = sysprobe.install(b, probe_bin)
     for k in b.config["process"]["capabilities"]:
         b.config["process"]["capabilities"][k].append(CAP_SYS_PTRACE)
-    b.set_args(path, "exe-attack", mark, str(seconds)).write()
+    b.set_args(path, "exe-attack", mark, str(seconds), str(victim_ino)).write()
     proc = capsa.spawn("run", "--bundle", b.path, cid)
     h.wait_for_output(proc.out_path, "ready=1")
     return proc, capsa.state(cid)["pid"]
@@ -113,7 +114,8 @@ def test_cve_2019_5736_exe_overwrite(request, capsa, make_bundle, workdir, cid, 
     request.node._capsa_runtimes.append(victim_rt)
 
     atk_id = cid + "-atk"
-    attacker, atk_pid = _attacker(capsa, make_bundle, probe_bin, atk_id, mark, 4)
+    attacker, atk_pid = _attacker(capsa, make_bundle, probe_bin, atk_id, mark, 4,
+                                  os.stat(copy).st_ino)
     victim = make_bundle()
     for ns in victim.config["linux"]["namespaces"]:
         if ns["type"] == "pid":
