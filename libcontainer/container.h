@@ -79,7 +79,8 @@ struct lc_exec_opts
   const char *apparmor;
   const char *process_label;
   int preserve_fds;
-  const char *cgroup;          /* sub-cgroup: "path" or "controller:path" */
+  char **cgroups;              /* --cgroup values, NULL-terminated (or NULL): a bare
+                                  "path", or "ctrl[,ctrl...]:path" ones (exec_cgroup.h) */
   bool ignore_paused;
 };
 

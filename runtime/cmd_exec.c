@@ -106,8 +106,6 @@ cmd_exec (struct cli *cli, int argc, char **argv)
     return cli_fail (cli, "exec failed: exec args cannot be empty");
   if (preserve_fds < 0)
     return cli_fail (cli, "invalid --preserve-fds value: %d", preserve_fds);
-  if (cgroups && cgroups[0] && cgroups[1])
-    return cli_fail (cli, "exec failed: only one --cgroup is supported");
   if (pid_file && (abs_pid_file = absolute (pid_file)) == NULL)
     return cli_fail (cli, "pid file path: %s", strerror (errno));
   if (process && (abs_process = absolute (process)) == NULL)
@@ -139,7 +137,7 @@ cmd_exec (struct cli *cli, int argc, char **argv)
     .apparmor = apparmor,
     .process_label = process_label,
     .preserve_fds = preserve_fds,
-    .cgroup = cgroups ? cgroups[0] : NULL,
+    .cgroups = cgroups,
     .ignore_paused = ignore_paused,
   };
   int exit_status = 0;
