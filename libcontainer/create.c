@@ -84,6 +84,17 @@ check_sysctl (const struct spec_config *c, struct error **err)
         known = true, need = NS_NETWORK;
       else if (strcmp (key, "kernel.hostname") == 0 || strcmp (key, "kernel.domainname") == 0)
         known = true, need = NS_UTS;
+      if (known && need == NS_UTS && has_namespace (c, NS_UTS))
+        {
+          /* Both would set the same name, the sysctl silently last. runc refuses
+           * kernel.hostname even without "hostname" (that field is the way to set
+           * it) and takes kernel.domainname, which older specs had no field for. */
+          bool host = strcmp (key, "kernel.hostname") == 0;
+          if (host || (c->domainname && c->domainname[0]))
+            return error_set (err, EINVAL, "config.json: linux.sysctl: \"%s\" conflicts with "
+                              "the \"%s\" field", c->linux_->sysctl[i].key,
+                              host ? "hostname" : "domainname");
+        }
       if (!known)
         return error_set (err, EINVAL, "config.json: linux.sysctl: \"%s\" is not in a "
                           "separate kernel namespace", c->linux_->sysctl[i].key);

@@ -187,6 +187,42 @@ def test_sysctl_net_needs_network_namespace(runtime, bundle, cid):
     assert "net.ipv4.ip_forward" in r.err, r
 
 
+def test_sysctl_kernel_hostname_conflicts_with_field(runtime, bundle, cid):
+    """kernel.hostname in a new uts namespace would silently override "hostname" (it
+    is written last): refused with the JSON path and the key, in either spelling, as
+    runc refuses it, with or without the field."""
+    for key, hostname in (("kernel.hostname", "box1"), ("kernel/hostname", "box1"),
+                          ("kernel.hostname", None)):
+        if hostname:
+            bundle.config["hostname"] = hostname
+        else:
+            bundle.config.pop("hostname", None)
+        bundle.config["linux"]["sysctl"] = {key: "from-sysctl"}
+        bundle.helper("hostname").write()
+        h.create_fails(runtime, bundle, cid, "linux.sysctl", key, "hostname")
+
+
+def test_sysctl_kernel_domainname_conflicts_with_field(capsa, bundle, cid):
+    """With "domainname" set, kernel.domainname is a second, conflicting value (runc
+    1.1.5 knows no domainname field and takes the sysctl)."""
+    bundle.config["domainname"] = "example.org"
+    bundle.config["linux"]["sysctl"] = {"kernel.domainname": "other.org"}
+    bundle.helper("hostname").write()
+    h.create_fails(capsa, bundle, cid, "linux.sysctl", "kernel.domainname", "domainname")
+
+
+def test_sysctl_kernel_domainname_alone_is_set(runtime, bundle, cid):
+    """Without the field, kernel.domainname is the only value: it starts and is set
+    (runc accepts it the same way)."""
+    bundle.config.pop("domainname", None)
+    bundle.config["hostname"] = "box1"
+    bundle.config["linux"]["sysctl"] = {"kernel.domainname": "from-sysctl.org"}
+    bundle.helper("hostname").write()
+    r = runtime.run(bundle, cid)
+    assert r.rc == 0, r
+    assert (r.facts["hostname"], r.facts["domainname"]) == ("box1", "from-sysctl.org"), r
+
+
 def test_stdio_passed_through(runtime, bundle, cid):
     bundle.set_args("sh", "-c", "read x; echo got=$x; echo err >&2").write()
     r = runtime.run(bundle, cid, input="hello\n")
