@@ -19,7 +19,6 @@
 
 /* Syscall numbers above the profile's newest are scanned up to this (x86_64 is
  * near 470 in 2025; numbers without a name in libseccomp's table are skipped). */
-#define SECCOMP_ENOSYS_SCAN_LIMIT 1024
 
 struct seccomp_plan
 {
@@ -29,6 +28,8 @@ struct seccomp_plan
   struct sock_filter *bpf;      /* the exported program (seccomp_plan_export) */
   size_t bpf_len;               /* instructions */
   unsigned int filter_flags;    /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
+  struct seccomp_enosys_arch enosys[8]; /* the ENOSYS stub to put in front on export */
+  size_t n_enosys;
 };
 
 struct name_value
@@ -200,17 +201,17 @@ add_rules (scmp_filter_ctx ctx, const struct spec_seccomp_syscall *sc, size_t id
   return 0;
 }
 
-/* The highest native syscall number the profile names (resolvable names only), or
- * -1 when it names none. */
-static int
-highest_named_syscall (const struct spec_seccomp *s)
+/* The highest syscall number the profile names on `arch` (resolvable names only,
+ * no pseudo-syscalls), or -1 when it names none there. */
+static int64_t
+highest_named_syscall (const struct spec_seccomp *s, uint32_t arch)
 {
-  int max = -1;
+  int64_t max = -1;
   for (size_t i = 0; i < s->syscalls_len; i++)
     for (size_t n = 0; n < s->syscalls[i].names_len; n++)
       {
-        int nr = seccomp_syscall_resolve_name (s->syscalls[i].names[n]);
-        if (nr != __NR_SCMP_ERROR && nr > max)
+        int nr = seccomp_syscall_resolve_name_arch (arch, s->syscalls[i].names[n]);
+        if (nr >= 0 && nr > max)
           max = nr;
       }
   return max;
@@ -220,9 +221,9 @@ highest_named_syscall (const struct spec_seccomp *s)
  * (EPERM, or a kill), and glibc then fails instead of falling back (clone3 ->
  * clone, close_range, openat2, faccessat2). Like runc's ENOSYS stub: every syscall
  * newer than the newest one the profile names answers ENOSYS, "not implemented",
- * which callers treat as "use the old way". Not under the permissive defaults
- * (allow, log, trace: a tracer handles new syscalls itself, as runc reasons), nor
- * when the default already is ENOSYS. */
+ * which callers treat as "use the old way" (seccomp_enosys.c). Not under the
+ * permissive defaults (allow, log, trace: a tracer handles new syscalls itself,
+ * as runc reasons), nor when the default already is ENOSYS. */
 static bool
 wants_enosys_stub (uint32_t default_action)
 {
@@ -233,31 +234,35 @@ wants_enosys_stub (uint32_t default_action)
   return (default_action & 0xffff0000U) != SCMP_ACT_TRACE (0);
 }
 
-static int
-add_enosys_for_newer_syscalls (scmp_filter_ctx ctx, const struct spec_seccomp *s,
-                               uint32_t default_action, struct error **err)
+/* The stub's bounds for every arch of the filter (the native one and the
+ * profile's), x32 folded into x86_64 where the kernel reports it. */
+static void
+plan_enosys_stub (struct seccomp_plan *p, const struct spec_seccomp *s)
 {
-  if (!wants_enosys_stub (default_action))
-    return 0;
-  int max = highest_named_syscall (s);
-  if (max < 0)
-    return 0;
-  int added = 0;
-  for (int nr = max + 1; nr < SECCOMP_ENOSYS_SCAN_LIMIT; nr++)
+  uint32_t arches[ARRAY_SIZE (p->enosys) + 1];
+  size_t n = 0;
+  arches[n++] = seccomp_arch_native ();
+  for (size_t i = 0; i < s->architectures_len && n < ARRAY_SIZE (arches); i++)
+    arches[n++] = seccomp_arch_from_name (s->architectures[i]);
+  int64_t x32_max = -1;
+  for (size_t i = 0; i < n; i++)
+    if (arches[i] == SCMP_ARCH_X32)
+      x32_max = highest_named_syscall (s, SCMP_ARCH_X32);
+  p->n_enosys = 0;
+  for (size_t i = 0; i < n; i++)
     {
-      _cleanup_free_ char *name = seccomp_syscall_resolve_num_arch (SCMP_ARCH_NATIVE, nr);
-      if (name == NULL)
+      uint32_t a = arches[i];
+      bool dup = false;
+      for (size_t j = 0; j < p->n_enosys; j++)
+        dup = dup || p->enosys[j].audit_arch == a;
+      if (a == 0 || a == SCMP_ARCH_X32 || dup || p->n_enosys == ARRAY_SIZE (p->enosys))
         continue;
-      int r = seccomp_rule_add (ctx, SCMP_ACT_ERRNO (ENOSYS), nr, 0);
-      /* A syscall another arch of the filter lacks is not an error worth failing. */
-      if (r < 0 && r != -EEXIST && r != -EDOM && r != -EOPNOTSUPP)
-        return error_set (err, -r, "seccomp: ENOSYS rule for syscall \"%s\" (%d)", name, nr);
-      if (r == 0)
-        added++;
+      int64_t max = highest_named_syscall (s, a);
+      if (max < 0)
+        continue;
+      p->enosys[p->n_enosys++] = (struct seccomp_enosys_arch) {
+        .audit_arch = a, .max = max, .x32_max = a == SCMP_ARCH_X86_64 ? x32_max : -1 };
     }
-  log_debug ("seccomp: %d syscalls newer than the profile's newest (%d) answer ENOSYS",
-             added, max);
-  return 0;
 }
 
 int
@@ -330,8 +335,8 @@ seccomp_plan_compile (const struct spec_seccomp *s, struct seccomp_plan **out,
         goto fail;
     }
 
-  if (add_enosys_for_newer_syscalls (p->ctx, s, default_action, err) < 0)
-    goto fail;
+  if (wants_enosys_stub (default_action))
+    plan_enosys_stub (p, s);
 
   if (p->notify && s->listener_path == NULL)
     {
@@ -382,8 +387,14 @@ seccomp_plan_export (struct seccomp_plan *p, struct error **err)
       free (bpf);
       return error_set (err, errno, "seccomp: read the BPF program back");
     }
-  return seccomp_plan_set_bpf (p, bpf, size / sizeof (struct sock_filter), p->filter_flags,
-                               p->notify, err);
+  size_t len = size / sizeof (struct sock_filter);
+  if (seccomp_enosys_prepend (p->enosys, p->n_enosys, &bpf, &len, err) < 0)
+    {
+      free (bpf);
+      return -1;
+    }
+  p->n_enosys = 0;
+  return seccomp_plan_set_bpf (p, bpf, len, p->filter_flags, p->notify, err);
 }
 
 int
@@ -443,6 +454,13 @@ seccomp_plan_load (struct seccomp_plan *p, struct error **err)
       if (p->notify)
         p->listener_fd = (int) r;
       return 0;
+    }
+  /* The ENOSYS stub exists only in front of the exported program. */
+  if (p->n_enosys > 0)
+    {
+      if (seccomp_plan_export (p, err) < 0)
+        return -1;
+      return seccomp_plan_load (p, err);
     }
   int r = seccomp_load (p->ctx);
   if (r < 0)

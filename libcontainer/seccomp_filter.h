@@ -41,6 +41,18 @@ const char *seccomp_compiler_stamp (void);
 void seccomp_plan_get_bpf (const struct seccomp_plan *p, const struct sock_filter **bpf,
                            size_t *len, unsigned int *filter_flags, bool *notify);
 
+/* seccomp_enosys.c: per arch of a filter, the highest syscall number its profile
+ * names (x32 numbers carry the x32 bit; -1: none). Put the stub in front of bpf
+ * (replaced, *len grown): every number above that answers ENOSYS. */
+struct seccomp_enosys_arch
+{
+  uint32_t audit_arch;   /* AUDIT_ARCH_* (= libseccomp's SCMP_ARCH_* token) */
+  int64_t max;
+  int64_t x32_max;       /* with AUDIT_ARCH_X86_64 only */
+};
+int seccomp_enosys_prepend (const struct seccomp_enosys_arch *arches, size_t narches,
+                            struct sock_filter **bpf, size_t *len, struct error **err);
+
 /* seccomp_cache.c: the plan for `s`, from <cache_dir> when an earlier compile of
  * the same profile (same capsa, libseccomp and kernel) is there, else compiled,
  * exported and stored. cache_dir NULL: compile and export only. */

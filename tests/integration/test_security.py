@@ -316,6 +316,20 @@ def test_seccomp_enosys_only_above_newest_listed(runtime, bundle, cid, probe_bin
         assert r.facts[name] == "EPERM", (name, r)
 
 
+def test_seccomp_enosys_also_for_numbers_libseccomp_cannot_name(runtime, bundle, cid, probe_bin):
+    # fchmodat2 (452, Linux 6.6) is newer than Debian 12's libseccomp 2.5.4: glibc
+    # 2.39 tries it first and falls back only on ENOSYS. 1000 is no syscall yet.
+    # runc's stub compares numbers, so both answer ENOSYS, not the default EPERM.
+    path = sysprobe.install(bundle, probe_bin)
+    bundle.config["process"]["noNewPrivileges"] = True
+    bundle.config["linux"]["seccomp"] = _errno_profile()
+    bundle.set_args(path, "errno", "nr:452", "nr:1000", "mkdirat").write()
+    r = runtime.run(bundle, cid)
+    assert r.rc == 0, r
+    assert r.facts["mkdirat"] == "EPERM", r
+    assert r.facts["nr:452"] == "ENOSYS" and r.facts["nr:1000"] == "ENOSYS", r
+
+
 def test_seccomp_allow_default_keeps_new_syscalls(capsa, bundle, cid, probe_bin):
     path = sysprobe.install(bundle, probe_bin)
     bundle.config["linux"]["seccomp"] = {
