@@ -257,8 +257,28 @@ fs_open_in_root (int rootfs_fd, const char *path, int flags, mode_t mode, struct
   return fd;
 }
 
-int
-fs_mkdir_p_in_root (int rootfs_fd, const char *path, mode_t mode, struct error **err)
+/* A dangling symlink met while creating a path in the rootfs: the path to
+ * create instead, its target (relative to the symlink's directory `dir`, or to
+ * the root when absolute) followed by what came after it. Resolving again from
+ * the root keeps every step inside it. NULL when it is no symlink. */
+static char *
+through_dangling_link (int dirfd, const char *dir, const char *name, const char *rest)
+{
+  char target[PATH_MAX];
+  ssize_t n = readlinkat (dirfd, name, target, sizeof target - 1);
+  if (n <= 0)
+    return NULL;
+  target[n] = '\0';
+  char *out = NULL;
+  bool more = rest && rest[0];
+  if (asprintf (&out, "%s/%s%s%s", target[0] == '/' ? "" : dir, target, more ? "/" : "",
+                more ? rest : "") < 0)
+    return NULL;
+  return out;
+}
+
+static int
+mkdir_p_in_root (int rootfs_fd, const char *path, mode_t mode, int links_left, struct error **err)
 {
   _cleanup_free_ char *copy = strdup (path);
   _cleanup_free_ char *prefix = calloc (1, strlen (path) + 2);
@@ -272,6 +292,7 @@ fs_mkdir_p_in_root (int rootfs_fd, const char *path, mode_t mode, struct error *
   char *save = NULL;
   for (char *c = strtok_r (copy, "/", &save); c; c = strtok_r (NULL, "/", &save))
     {
+      size_t parent_len = strlen (prefix);
       strcat (prefix, "/");
       strcat (prefix, c);
       /* Resolve the whole prefix from the root each time, so a symlink at any
@@ -282,23 +303,43 @@ fs_mkdir_p_in_root (int rootfs_fd, const char *path, mode_t mode, struct error *
           if (mkdirat (cur, c, mode) < 0 && errno != EEXIST)
             return error_set (err, errno, "mkdir \"%s\" in the rootfs", prefix);
           fd = open_in_root_raw (rootfs_fd, prefix, O_PATH | O_DIRECTORY, 0);
+          /* Still missing: a symlink that points nowhere yet. Create where it
+           * points, inside the root, as runc does (an image's /etc/x ->
+           * ../data/x for a volume). */
+          if (fd < 0 && errno == ENOENT && links_left > 0)
+            {
+              prefix[parent_len] = '\0';
+              _cleanup_free_ char *next = through_dangling_link (cur, prefix, c, save);
+              if (next)
+                return mkdir_p_in_root (rootfs_fd, next, mode, links_left - 1, err);
+              strcat (prefix, "/");
+              strcat (prefix, c);
+              errno = ENOENT;
+            }
         }
       if (fd < 0)
-        return error_set (err, errno, "mkdir \"%s\" in the rootfs", prefix);
+        return error_set (err, errno == ENOENT && links_left == 0 ? ELOOP : errno,
+                          "mkdir \"%s\" in the rootfs", prefix);
       close (cur);
       cur = fd;
     }
   return steal_fd (&cur);
 }
 
+int
+fs_mkdir_p_in_root (int rootfs_fd, const char *path, mode_t mode, struct error **err)
+{
+  return mkdir_p_in_root (rootfs_fd, path, mode, MAX_SYMLINKS, err);
+}
+
 /* The final component is followed when it is a symlink, but only inside the
  * rootfs (images have /var/run -> /run and the like). Callers that must refuse a
  * symlink (proc, sysfs, dest-nofollow) check with O_PATH|O_NOFOLLOW first. */
-int
-fs_make_mount_target (int rootfs_fd, const char *path, bool dir, struct error **err)
+static int
+make_mount_target (int rootfs_fd, const char *path, bool dir, int links_left, struct error **err)
 {
   if (dir)
-    return fs_mkdir_p_in_root (rootfs_fd, path, 0755, err);
+    return mkdir_p_in_root (rootfs_fd, path, 0755, links_left, err);
 
   int fd = open_in_root_raw (rootfs_fd, path, O_PATH, 0);
   if (fd >= 0)
@@ -330,9 +371,23 @@ fs_make_mount_target (int rootfs_fd, const char *path, bool dir, struct error **
   if (nfd >= 0)
     close (nfd);
   fd = open_in_root_raw (rootfs_fd, path, O_PATH, 0);
+  if (fd < 0 && errno == ENOENT && links_left > 0)
+    {
+      /* A dangling symlink: create its target, inside the root. */
+      _cleanup_free_ char *next = through_dangling_link (pfd, parent, base, NULL);
+      if (next)
+        return make_mount_target (rootfs_fd, next, false, links_left - 1, err);
+      errno = ENOENT;
+    }
   if (fd < 0)
     return error_set (err, errno, "open mount target \"%s\" in the rootfs", path);
   return fd;
+}
+
+int
+fs_make_mount_target (int rootfs_fd, const char *path, bool dir, struct error **err)
+{
+  return make_mount_target (rootfs_fd, path, dir, MAX_SYMLINKS, err);
 }
 
 static int

@@ -1,0 +1,88 @@
+"""Mount destinations that are dangling symlinks inside the image: like runc, capsa
+resolves them inside the rootfs, creates what is missing there and mounts on it; never
+outside the rootfs, whatever the link says."""
+
+import os
+import uuid
+
+import pytest
+
+import capsa_harness as h
+
+
+def _volume(workdir, name="vol"):
+    src = os.path.join(workdir, name)
+    os.makedirs(src, exist_ok=True)
+    with open(os.path.join(src, "token"), "w") as f:
+        f.write("volume-token\n")
+    return src
+
+
+def _bind(config, src, dest, *opts):
+    config["mounts"].append({"destination": dest, "type": "bind", "source": src,
+                             "options": ["rbind"] + list(opts)})
+
+
+def _link(bundle, name, target):
+    path = os.path.join(bundle.rootfs, name.lstrip("/"))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    os.symlink(target, path)
+
+
+@pytest.mark.parametrize("target", ["../foo/bar/not/here", "/foo/bar/not/here"])
+def test_directory_volume_on_dangling_symlink(runtime, bundle, cid, workdir, target):
+    src = _volume(workdir)
+    _link(bundle, "/etc/x", target)
+    _bind(bundle.config, src, "/etc/x", "ro")
+    bundle.set_args("cat", "/etc/x/token", "/foo/bar/not/here/token").write()
+    r = runtime.run(bundle, cid)
+    assert r.rc == 0, r
+    assert r.out.count("volume-token") == 2, r
+    # Made in the image, not elsewhere.
+    assert os.path.isdir(os.path.join(bundle.rootfs, "foo/bar/not/here"))
+    h.ensure_nothing_left(runtime, cid, bundle)
+
+
+def test_file_volume_on_dangling_symlink(runtime, bundle, cid, workdir):
+    src = os.path.join(workdir, "file")
+    with open(src, "w") as f:
+        f.write("file-token\n")
+    _link(bundle, "/etc/conf", "/data/conf.d/conf")
+    bundle.config["mounts"].append({"destination": "/etc/conf", "type": "bind",
+                                    "source": src, "options": ["bind", "ro"]})
+    bundle.set_args("cat", "/data/conf.d/conf").write()
+    r = runtime.run(bundle, cid)
+    assert r.rc == 0, r
+    assert "file-token" in r.out, r
+    assert os.path.isfile(os.path.join(bundle.rootfs, "data/conf.d/conf"))
+
+
+@pytest.mark.parametrize("how", ["absolute", "dotdot"])
+def test_dangling_symlink_never_creates_on_the_host(runtime, bundle, cid, workdir, how):
+    """The image points the link at a host path (absolute, or climbing with ..):
+    the directory is made under the rootfs, never on the host."""
+    host_dir = os.path.join(h.BASE, "escape-" + uuid.uuid4().hex[:8])
+    target = host_dir + "/made" if how == "absolute" else "../../../../../.." + host_dir + "/made"
+    src = _volume(workdir)
+    _link(bundle, "/etc/evil", target)
+    _bind(bundle.config, src, "/etc/evil")
+    bundle.set_args("cat", "/etc/evil/token").write()
+    try:
+        r = runtime.run(bundle, cid)
+        assert r.rc == 0, r
+        assert "volume-token" in r.out, r
+        assert not os.path.exists(host_dir), "created on the host: %s" % host_dir
+        assert os.path.isdir(os.path.join(bundle.rootfs, host_dir.lstrip("/"), "made"))
+    finally:
+        if os.path.isdir(host_dir):
+            os.system("rm -rf '%s'" % host_dir)
+
+
+def test_symlink_loop_destination_fails_cleanly(capsa, bundle, cid, workdir):
+    src = _volume(workdir)
+    _link(bundle, "/etc/loop1", "/etc/loop2")
+    _link(bundle, "/etc/loop2", "/etc/loop1")
+    _bind(bundle.config, src, "/etc/loop1")
+    bundle.write()
+    h.create_fails(capsa, bundle, cid, "/etc/loop")
+    h.ensure_nothing_left(capsa, cid, bundle)
