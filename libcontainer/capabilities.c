@@ -45,41 +45,102 @@ caps_kernel_count (void)
   return count;
 }
 
-static int
-parse_set (const char *set, char **names, size_t len, uint64_t *out, struct error **err)
+int
+caps_grantable (uint64_t *out, struct error **err)
 {
-  int kernel = caps_kernel_count ();
-  *out = 0;
-  for (size_t i = 0; i < len; i++)
-    {
-      int v = caps_from_name (names[i]);
-      if (v < 0)
-        return error_set (err, 0, "process.capabilities.%s[%zu]: unknown capability \"%s\"",
-                          set, i, names[i]);
-      if (v >= kernel)
-        {
-          log_warn ("process.capabilities.%s[%zu]: capability \"%s\" is not known to the "
-                    "running kernel, ignoring it", set, i, names[i]);
-          continue;
-        }
-      *out |= BIT (v);
-    }
+  struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+  struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+  if (capget (&h, d) < 0)
+    return error_set (err, errno, "capget");
+  *out = (uint64_t) d[0].permitted | (uint64_t) d[1].permitted << 32;
   return 0;
+}
+
+/* The five sets in the order their JSON paths are reported. */
+struct caps_set
+{
+  const char *name;
+  char **names;
+  size_t len;
+  uint64_t *bits;
+};
+
+/* Whether names[s][i] already came up in an earlier entry, so that each skipped
+ * name is warned about once, however many sets list it. */
+static bool
+seen_before (const struct caps_set *sets, size_t s, size_t i)
+{
+  for (size_t t = 0; t <= s; t++)
+    for (size_t j = 0; j < (t == s ? i : sets[t].len); j++)
+      if (strcmp (sets[t].names[j], sets[s].names[i]) == 0)
+        return true;
+  return false;
+}
+
+/* A name from the config as it may appear in one log line: at most 64 bytes,
+ * control and non-ASCII bytes shown as '?', so a name cannot forge lines. */
+static void
+printable_name (const char *name, char out[static 68])
+{
+  size_t n = 0;
+  for (; name[n] && n < 64; n++)
+    out[n] = name[n] >= 0x20 && name[n] < 0x7f ? name[n] : '?';
+  strcpy (out + n, name[n] ? "..." : "");
+}
+
+void
+caps_plan_build (const struct spec_capabilities *c, uint64_t grantable, struct caps_plan *out)
+{
+  memset (out, 0, sizeof *out);
+  if (c == NULL)
+    return;
+  struct caps_set sets[] = {
+    { "bounding", c->bounding, c->bounding_len, &out->bounding },
+    { "effective", c->effective, c->effective_len, &out->effective },
+    { "inheritable", c->inheritable, c->inheritable_len, &out->inheritable },
+    { "permitted", c->permitted, c->permitted_len, &out->permitted },
+    { "ambient", c->ambient, c->ambient_len, &out->ambient },
+  };
+  int kernel = caps_kernel_count ();
+  for (size_t s = 0; s < ARRAY_SIZE (sets); s++)
+    for (size_t i = 0; i < sets[s].len; i++)
+      {
+        const char *name = sets[s].names[i];
+        int v = caps_from_name (name);
+        if (v >= 0 && v < kernel && (grantable & BIT (v)))
+          {
+            *sets[s].bits |= BIT (v);
+            continue;
+          }
+        if (seen_before (sets, s, i))
+          continue;
+        if (v < 0)
+          {
+            char shown[68];
+            printable_name (name, shown);
+            log_warn ("process.capabilities.%s[%zu]: unknown capability \"%s\", ignoring it",
+                      sets[s].name, i, shown);
+          }
+        else if (v >= kernel)
+          log_warn ("process.capabilities.%s[%zu]: capability \"%s\" is not known to the "
+                    "running kernel, ignoring it", sets[s].name, i, name);
+        else
+          log_warn ("process.capabilities.%s[%zu]: capability \"%s\" cannot be granted "
+                    "(the runtime does not hold it), ignoring it", sets[s].name, i, name);
+      }
 }
 
 int
 caps_plan_from_spec (const struct spec_capabilities *c, struct caps_plan *out,
                      struct error **err)
 {
+  uint64_t grantable = 0;
   memset (out, 0, sizeof *out);
   if (c == NULL)
     return 0;
-  if (parse_set ("bounding", c->bounding, c->bounding_len, &out->bounding, err) < 0
-      || parse_set ("effective", c->effective, c->effective_len, &out->effective, err) < 0
-      || parse_set ("inheritable", c->inheritable, c->inheritable_len, &out->inheritable, err) < 0
-      || parse_set ("permitted", c->permitted, c->permitted_len, &out->permitted, err) < 0
-      || parse_set ("ambient", c->ambient, c->ambient_len, &out->ambient, err) < 0)
+  if (caps_grantable (&grantable, err) < 0)
     return -1;
+  caps_plan_build (c, grantable, out);
   return 0;
 }
 

@@ -18,10 +18,20 @@ int caps_from_name (const char *name);
 /* Number of capabilities the running kernel knows (CAP_LAST_CAP + 1). */
 int caps_kernel_count (void);
 
-/* Validate process.capabilities into bit sets. NULL caps = every set empty (as
- * runc does when the object is absent). An unknown name is an error naming its
- * JSON path; a name libcap knows but this kernel does not is skipped with a
- * warning. */
+/* What this process can hand on: its permitted set. In a new or joined user
+ * namespace that is every capability of the namespace; on the host it is
+ * limited by the bounding set capsa was started with. */
+int caps_grantable (uint64_t *out, struct error **err);
+
+/* process.capabilities into bit sets, keeping only capabilities in grantable.
+ * runtime-spec 1.1: a capability that is unknown (to libcap or to the running
+ * kernel) or cannot be granted MUST be logged as a warning and SHOULD NOT fail
+ * the container: it is skipped, with one warning per name naming the JSON path
+ * of its first use. NULL caps = every set empty (as runc does when the object is
+ * absent). */
+void caps_plan_build (const struct spec_capabilities *caps, uint64_t grantable,
+                      struct caps_plan *out);
+/* caps_plan_build with caps_grantable(); fails only when capget does. */
 int caps_plan_from_spec (const struct spec_capabilities *caps, struct caps_plan *out,
                          struct error **err);
 

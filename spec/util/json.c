@@ -250,10 +250,23 @@ on_number (void *ctx, const char *s, size_t len)
   return add_value (b, (struct json_value) { .type = JSON_NUMBER, .u.text = text });
 }
 
+/* "\u0000" is valid JSON but would cut our C string short, turning e.g.
+ * "CAP_SYS_ADMIN\u0000x" (unknown to any runtime) into CAP_SYS_ADMIN. */
+static bool
+holds_nul (struct builder *b, const unsigned char *s, size_t len)
+{
+  if (memchr (s, '\0', len) == NULL)
+    return false;
+  b->error = "NUL byte (\\u0000) in a JSON string";
+  return true;
+}
+
 static int
 on_string (void *ctx, const unsigned char *s, size_t len)
 {
   struct builder *b = ctx;
+  if (holds_nul (b, s, len))
+    return 0;
   const char *text = arena_strndup (b->doc, s, len);
   if (text == NULL)
     {
@@ -267,6 +280,8 @@ static int
 on_map_key (void *ctx, const unsigned char *s, size_t len)
 {
   struct builder *b = ctx;
+  if (holds_nul (b, s, len))
+    return 0;
   const char *key = arena_strndup (b->doc, s, len);
   struct json_member *m = key ? push_member (b) : NULL;
   if (m == NULL)

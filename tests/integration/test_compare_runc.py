@@ -157,3 +157,58 @@ def test_mount_points_same(capsa, runc, make_bundle, cid):
         # capsa also mounts the hybrid host's cgroup2 (runc 1.1.5 leaves it out).
         mps[rt.name] = [m for m in r.out.split() if m != "/sys/fs/cgroup/unified"]
     assert mps["capsa"] == mps["runc"], mps
+
+
+# ---- capabilities and sysctl (issue 17) ----
+
+def _caps_in(rt, b, cid, caps):
+    b.config["process"]["capabilities"] = {s: list(caps) for s in
+                                           ("bounding", "effective", "permitted",
+                                            "inheritable", "ambient")}
+    b.helper("caps").write()
+    r = rt.run(b, cid)
+    h.ensure_nothing_left(rt, cid, b)
+    return r
+
+
+def test_unknown_capability_ignored_like_runc(capsa, runc, make_bundle, cid):
+    """runc 1.1.5 warns about an unknown name and runs without it: so does capsa, with
+    the same five sets."""
+    got = {}
+    for rt in (capsa, runc):
+        r = _caps_in(rt, make_bundle(), cid, ["CAP_KILL", "CAP_UNKNOWN", "CAP_CHOWN"])
+        assert r.rc == 0 and "CAP_UNKNOWN" in r.err, r
+        got[rt.name] = {k: v for k, v in r.facts.items() if k.startswith("Cap")}
+    assert got["capsa"] == got["runc"], got
+
+
+def test_ungrantable_capability_skipped_where_runc_fails(capsa, runc, make_bundle, cid):
+    """A capability missing from our bounding set (CAP_SYS_RESOURCE on this VM): runc
+    1.1.5 fails with EPERM; capsa follows runtime-spec 1.1 (warn, do not fail) and
+    gives the sets runc gives when the name is left out."""
+    from test_caps_ungrantable import ungrantable_cap
+    missing = ungrantable_cap()
+    r = _caps_in(capsa, make_bundle(), cid, ["CAP_KILL", missing])
+    assert r.rc == 0 and missing in r.err, r
+    w = _caps_in(runc, make_bundle(), cid, ["CAP_KILL"])
+    assert w.rc == 0, w
+    assert ({k: v for k, v in r.facts.items() if k.startswith("Cap")}
+            == {k: v for k, v in w.facts.items() if k.startswith("Cap")}), (r, w)
+
+
+def test_uts_sysctls_like_runc(capsa, runc, make_bundle, cid):
+    """kernel.hostname in linux.sysctl is refused by both; kernel.domainname without
+    the domainname field starts under both with the same names."""
+    got = {}
+    for rt in (capsa, runc):
+        b = make_bundle()
+        b.config["hostname"] = "box1"
+        b.config["linux"]["sysctl"] = {"kernel.hostname": "other"}
+        b.helper("hostname").write()
+        h.create_fails(rt, b, cid, "linux.sysctl", "kernel.hostname")
+        b.config["linux"]["sysctl"] = {"kernel.domainname": "example.org"}
+        b.write()
+        r = rt.run(b, cid)
+        assert r.rc == 0, r
+        got[rt.name] = (r.facts["hostname"], r.facts["domainname"])
+    assert got["capsa"] == got["runc"] == ("box1", "example.org"), got

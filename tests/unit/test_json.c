@@ -143,16 +143,21 @@ test_limits (void)
   CHECK (v != NULL && json_array_len (json_object_get (v, "a")) == 2);
   json_free (v);
 
-  /* Top-level scalars, escapes, an embedded \u0000 ends the C string. */
+  /* Top-level scalars, escapes; an escaped \u0000 in a string or key is refused:
+   * the C string would end there and mean something else. */
   v = parse (" 42 ");
   int64_t i = 0;
   CHECK (v && json_type_of (v) == JSON_NUMBER && json_int64 (v, &i) && i == 42);
   CHECK_STR (json_number_text (v), "42");
   json_free (v);
-  v = parse ("[\"a\\u00e9\\n\", \"x\\u0000y\", {}, []]");
+  CHECK (json_parse ("[\"x\\u0000y\"]", 12, eb, sizeof eb) == NULL);
+  CHECK_STR (eb, "NUL byte (\\u0000) in a JSON string");
+  CHECK (json_parse ("{\"k\\u0000\": 1}", 14, eb, sizeof eb) == NULL);
+  CHECK_STR (eb, "NUL byte (\\u0000) in a JSON string");
+  v = parse ("[\"a\\u00e9\\n\", \"x\\u0001y\", {}, []]");
   CHECK (v != NULL);
   CHECK_STR (json_string (json_array_get (v, 0)), "a\xc3\xa9\n");
-  CHECK_STR (json_string (json_array_get (v, 1)), "x");
+  CHECK_STR (json_string (json_array_get (v, 1)), "x\001y");
   CHECK (json_type_of (json_array_get (v, 2)) == JSON_OBJECT && json_object_len (json_array_get (v, 2)) == 0);
   CHECK (json_object_key (json_array_get (v, 2), 0) == NULL);
   CHECK (json_type_of (json_array_get (v, 3)) == JSON_ARRAY && json_array_len (json_array_get (v, 3)) == 0);
