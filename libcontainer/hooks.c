@@ -134,11 +134,19 @@ move_fd (int from, int to)
   return fl < 0 ? -1 : fcntl (from, F_SETFD, fl & ~FD_CLOEXEC);
 }
 
-/* The child: stdio in place, default signal state, exec. An exec failure is
- * reported as errno on errpipe. */
-static void __attribute__ ((noreturn))
-hook_child (const struct spec_hook *h, int in, int out, int errfd, int errpipe)
+/* What the child failed at, sent with errno on errpipe. */
+enum hook_step
 {
+  HOOK_STEP_EXEC,
+  HOOK_STEP_CHDIR,
+};
+
+/* The child: stdio in place, default signal state, working directory, exec. A
+ * failure is reported as {step, errno} on errpipe. */
+static void __attribute__ ((noreturn))
+hook_child (const struct spec_hook *h, const char *cwd, int in, int out, int errfd, int errpipe)
+{
+  int step = HOOK_STEP_EXEC;
   sigset_t none;
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
@@ -146,6 +154,11 @@ hook_child (const struct spec_hook *h, int in, int out, int errfd, int errpipe)
     signal (sig, SIG_DFL);
   if (move_fd (in, 0) < 0 || move_fd (out, 1) < 0 || move_fd (errfd, 2) < 0)
     goto fail;
+  if (cwd && chdir (cwd) < 0)
+    {
+      step = HOOK_STEP_CHDIR;
+      goto fail;
+    }
 
   char *default_argv[] = { h->path, NULL };
   char **argv = default_argv;
@@ -170,15 +183,15 @@ hook_child (const struct spec_hook *h, int in, int out, int errfd, int errpipe)
     }
   execve (h->path, argv, envp);
 fail:;
-  int e = errno;
-  if (write (errpipe, &e, sizeof e) < 0)
+  int msg[2] = { step, errno };
+  if (write (errpipe, msg, sizeof msg) < 0)
     _exit (127);
   _exit (127);
 }
 
 static int
-run_one (const struct spec_hook *h, const char *label, const char *state, size_t state_len,
-         struct error **err)
+run_one (const struct spec_hook *h, const char *cwd, const char *label, const char *state,
+         size_t state_len, struct error **err)
 {
   _cleanup_close_ int in = make_stdin (state, state_len, err);
   if (in < 0)
@@ -198,7 +211,7 @@ run_one (const struct spec_hook *h, const char *label, const char *state, size_t
   if (pid < 0)
     return error_set (err, errno, "%s: fork", label);
   if (pid == 0)
-    hook_child (h, in, out_w, err_w, exec_w);
+    hook_child (h, cwd, in, out_w, err_w, exec_w);
 
   close (steal_fd (&out_w));
   close (steal_fd (&err_w));
@@ -206,15 +219,17 @@ run_one (const struct spec_hook *h, const char *label, const char *state, size_t
   fcntl (out_r, F_SETFL, O_NONBLOCK);
   fcntl (err_r, F_SETFL, O_NONBLOCK);
 
-  int exec_errno = 0;
+  int failed[2];
   ssize_t en;
   do
-    en = read (exec_r, &exec_errno, sizeof exec_errno);
+    en = read (exec_r, failed, sizeof failed);
   while (en < 0 && errno == EINTR);
-  if (en == (ssize_t) sizeof exec_errno)
+  if (en == (ssize_t) sizeof failed)
     {
       waitpid (pid, NULL, 0);
-      return error_set (err, exec_errno, "%s: exec", label);
+      if (failed[0] == HOOK_STEP_CHDIR)
+        return error_set (err, failed[1], "%s: chdir \"%s\"", label, cwd);
+      return error_set (err, failed[1], "%s: exec", label);
     }
 
   _cleanup_close_ int pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
@@ -322,6 +337,10 @@ hooks_run (const struct spec_config *c, enum spec_hook_kind kind, const struct s
   if (spec_state_hook_json (st, &state, err) < 0)
     return error_wrap (err, "%s hooks: state", spec_hook_kind_name (kind));
   size_t state_len = strlen (state);
+  /* createContainer hooks run from the init, whose working directory is the
+   * bundle (relative bind sources); runc's init works from the rootfs, and hooks
+   * written for it look there (root.path is relative to the bundle). */
+  const char *cwd = kind == HOOK_CREATE_CONTAINER ? c->root_path : NULL;
 
   for (size_t i = 0; i < c->hooks.len[kind]; i++)
     {
@@ -332,7 +351,7 @@ hooks_run (const struct spec_config *c, enum spec_hook_kind kind, const struct s
       struct error *e = NULL;
       int r = (h->path == NULL || h->path[0] != '/')
                   ? error_set (&e, 0, "%s: path must be absolute", label)
-                  : run_one (h, label, state, state_len, &e);
+                  : run_one (h, cwd, label, state, state_len, &e);
       if (r < 0)
         {
           /* Spec: a failing poststop hook is a warning; the remaining hooks and

@@ -97,7 +97,8 @@ listen_fds (void)
 }
 
 /* Fill lc_create_opts from the flags: bundle and pid file made absolute as runc
- * does; the bundle is resolved like runc's chdir + getcwd (symlinks, "."). */
+ * does; the bundle is resolved like runc's chdir + getcwd (symlinks, "."), and
+ * becomes our working directory. */
 static int
 to_create_opts (struct cli *cli, const struct create_flags *f, struct lc_create_opts *o,
                 char **bundle, char **pid_file)
@@ -109,6 +110,12 @@ to_create_opts (struct cli *cli, const struct create_flags *f, struct lc_create_
                      f->bundle ? f->bundle : ".", strerror (errno));
   if (f->pid_file && make_absolute (f->pid_file, pid_file) < 0)
     return cli_fail (cli, "pid file path: %s", strerror (errno));
+  /* Work from the bundle, as runc does: the host-side hooks (prestart,
+   * createRuntime, and poststart/poststop of `run`) start there, and a relative
+   * --console-socket or --pidfd-socket is relative to it. */
+  if (chdir (*bundle) < 0)
+    return cli_fail (cli, "capsa %s failed: chdir %s: %s", cli->cmd->name, *bundle,
+                     strerror (errno));
   *o = (struct lc_create_opts) {
     .bundle = *bundle,
     .pid_file = *pid_file,
