@@ -34,7 +34,8 @@ exec_cgroup_subs_free (struct exec_cgroup_sub *subs, size_t n)
 }
 
 static int
-add_sub (struct exec_cgroup_sub **subs, size_t *n, char *controller, const char *path)
+add_sub (struct exec_cgroup_sub **subs, size_t *n, char *controller, const char *path,
+         const char *arg)
 {
   struct exec_cgroup_sub *grown = realloc (*subs, (*n + 1) * sizeof **subs);
   if (grown == NULL || controller == NULL)
@@ -47,6 +48,7 @@ add_sub (struct exec_cgroup_sub **subs, size_t *n, char *controller, const char 
   *subs = grown;
   grown[*n].controller = controller;
   grown[*n].path = strdup (path);
+  grown[*n].arg = arg;
   (*n)++;
   return grown[*n - 1].path ? 0 : -1;
 }
@@ -76,7 +78,7 @@ exec_cgroup_parse (char *const *args, struct exec_cgroup_sub **out, size_t *n, s
           /* A bare path is for every hierarchy: it cannot be combined. */
           if (nargs != 1)
             goto missing_prefix;
-          if (add_sub (out, n, strdup (""), arg) < 0)
+          if (add_sub (out, n, strdup (""), arg, arg) < 0)
             goto oom;
           continue;
         }
@@ -87,19 +89,19 @@ exec_cgroup_parse (char *const *args, struct exec_cgroup_sub **out, size_t *n, s
             end++;
           if (end == c)
             {
-              error_set (err, EINVAL, "invalid --cgroup argument: %s (empty <controller> prefix)",
+              error_set (err, 0, "invalid --cgroup argument: %s (empty <controller> prefix)",
                          arg);
               goto fail;
             }
           _cleanup_free_ char *ctrl = strndup (c, end - c);
           if (ctrl && named_before (*out, *n, ctrl))
             {
-              error_set (err, EINVAL,
+              error_set (err, 0,
                          "invalid --cgroup argument(s): controller %s specified multiple times",
                          ctrl);
               goto fail;
             }
-          if (add_sub (out, n, steal_pointer (&ctrl), colon + 1) < 0)
+          if (add_sub (out, n, steal_pointer (&ctrl), colon + 1, arg) < 0)
             goto oom;
           if (end == colon)
             break;
@@ -107,7 +109,7 @@ exec_cgroup_parse (char *const *args, struct exec_cgroup_sub **out, size_t *n, s
         }
       continue;
     missing_prefix:
-      error_set (err, EINVAL, "invalid --cgroup argument: %s (missing <controller>: prefix)", arg);
+      error_set (err, 0, "invalid --cgroup argument: %s (missing <controller>: prefix)", arg);
       goto fail;
     }
   return 0;
@@ -145,7 +147,7 @@ exec_cgroup_clean_path (const char *path, struct error **err)
           if (len == 0)
             {
               free (out);
-              error_set (err, EINVAL, "bad sub cgroup path: %s", path);
+              error_set (err, 0, "bad sub cgroup path: %s", path);
               return NULL;
             }
           while (len > 0 && out[len - 1] != '/')
@@ -205,13 +207,14 @@ assign_subs (struct cgroup_manager *m, const struct exec_cgroup_sub *subs, size_
         }
       struct cg_hier *h = cg_find (m, sub->controller);
       if (h == NULL)
-        return error_set (err, EINVAL, "--cgroup: unknown controller %s", sub->controller);
+        return error_set (err, 0, "--cgroup %s: unknown controller %s", sub->arg,
+                          sub->controller);
       size_t i = h - m->h;
       if (subs_of[i] && strcmp (subs_of[i]->path, sub->path) != 0)
-        return error_set (err, EINVAL,
-                          "invalid --cgroup argument(s): controllers %s and %s share one cgroup "
-                          "hierarchy but name different sub-cgroups (\"%s\", \"%s\")",
-                          subs_of[i]->controller, sub->controller, subs_of[i]->path, sub->path);
+        return error_set (err, 0,
+                          "invalid --cgroup argument(s): %s and %s name different sub-cgroups of "
+                          "one cgroup hierarchy",
+                          subs_of[i]->arg, sub->arg);
       subs_of[i] = sub;
     }
   return 0;
@@ -246,8 +249,7 @@ resolve_dir (struct cgroup_manager *m, size_t i, const struct exec_cgroup_sub *s
       free (p->dirs[i]);
       return (p->dirs[i] = strdup (h->dir)) ? 0 : error_set (err, ENOMEM, "--cgroup");
     }
-  return error_set (err, e, "--cgroup %s%s%s: sub-cgroup \"%s\"", sub->controller,
-                    sub->controller[0] ? ":" : "", sub->path, p->dirs[i]);
+  return error_set (err, e, "--cgroup %s: sub-cgroup \"%s\"", sub->arg, p->dirs[i]);
 }
 
 int
@@ -276,7 +278,7 @@ exec_cgroup_plan (struct cgroup_manager *m, char *const *args, struct exec_cgrou
       for (size_t s = 0; s < nsubs; s++)
         if (subs[s].path[0])
           {
-            error_set (err, EINVAL, "--cgroup %s: the container has no cgroup", subs[s].path);
+            error_set (err, 0, "--cgroup %s: the container has no cgroup", subs[s].arg);
             goto out;
           }
       ret = 0;

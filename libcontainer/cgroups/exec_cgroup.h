@@ -15,6 +15,7 @@ struct exec_cgroup_sub
 {
   char *controller;
   char *path;
+  const char *arg;  /* the --cgroup value it came from (borrowed), for messages */
 };
 
 /* runc's forms, with its error texts: one bare "<path>", or any number of

@@ -480,6 +480,41 @@ def test_systemd_scope_properties(cgrt, bundle, cid):
     assert r.stdout.strip() in ("inactive", "unknown"), r
 
 
+def _exec_cgroup(rt, cid, *flags):
+    """/proc/self/cgroup of a process exec'd with the --cgroup flags, as lines."""
+    args = []
+    for f in flags:
+        args += ["--cgroup", f]
+    r = rt("exec", *args, cid, h.HELPER, "cgroup")
+    assert r.rc == 0, r
+    return sorted(l for l in r.out.splitlines() if l)
+
+
+def test_exec_cgroup_sub_cgroup(cgrt, bundle, cid):
+    """exec --cgroup (issue 16 item 13): the process is in the container's cgroup
+    in every hierarchy, in the named sub-cgroup only where one is named (cgroup
+    namespace: the container's cgroup is "/")."""
+    cg_config(bundle, cid, {}, (h.HELPER, "sleep", "60"))
+    run_detached(cgrt, bundle, cid)
+    os.mkdir(host_dir(cid, "memory") + "/sub")
+    if V2:
+        # one tree: a bare path, or any controller naming it, is the leaf's sub
+        assert _exec_cgroup(cgrt, cid, "sub") == ["0::/sub"]
+        assert _exec_cgroup(cgrt, cid, "memory:sub") == ["0::/sub"]
+        assert _exec_cgroup(cgrt, cid, "memory:sub", "pids:sub") == ["0::/sub"]
+        r = cgrt("exec", "--cgroup", "memory:sub", "--cgroup", "pids:other", cid, "true")
+        assert r.rc != 0 and "name different sub-cgroups" in r.err, r
+    else:
+        lines = _exec_cgroup(cgrt, cid, "memory:sub")
+        for l in lines:
+            _, ctrls, path = l.split(":", 2)
+            assert path == ("/sub" if "memory" in ctrls.split(",") else "/"), lines
+    assert all(l.endswith(":/") for l in _exec_cgroup(cgrt, cid, "/")), "not the container's"
+    r = cgrt("exec", "--cgroup", "..", cid, "true")
+    assert r.rc != 0 and "bad sub cgroup path" in r.err, r
+    remove(cgrt, cid, bundle)
+
+
 def test_systemd_driver_without_systemd(workdir, bundle, cid):
     if os.path.exists("/run/systemd/system"):
         pytest.skip("systemd runs here")
