@@ -98,37 +98,67 @@ ctrls_for_mount (const char *procself, const char *super_opts)
   return procself_find (procself, ctrls_match, super_opts, false);
 }
 
+/* A fresh cgroup filesystem (the cgroup namespace shows the container's own
+ * cgroup as its root) as a detached mount with the options' flags. */
+static int
+new_cgroup_fs (const char *fstype, const char *ctrls, const struct mount_opts *o,
+               struct error **err)
+{
+  struct mount_fs_spec spec = {
+    .type = fstype,
+    .source = fstype,
+    .data = strcmp (fstype, "cgroup2") == 0 ? NULL : ctrls,
+    .sb_flags = o->flags & MOUNT_SB_FLAG_MASK,
+    .mnt_flags = o->flags & MOUNT_FS_FLAG_MASK,
+  };
+  return mount_fd_new_fs (&spec, err);
+}
+
+/* Without a cgroup namespace: a detached copy of this process's own cgroup
+ * directory of the host hierarchy mounted at host_mnt, flags already on. */
+static int
+own_cgroup_clone (const char *host_mnt, const char *ctrls, const char *procself,
+                  const struct mount_opts *o, char **src_out, struct error **err)
+{
+  _cleanup_free_ char *path = own_cgroup_path (procself, ctrls);
+  if (asprintf (src_out, "%s%s", host_mnt, path && strcmp (path, "/") ? path : "") < 0)
+    {
+      *src_out = NULL;
+      return error_set (err, ENOMEM, "mount cgroup");
+    }
+  _cleanup_close_ int sfd = open (*src_out, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (sfd < 0)
+    return error_set (err, errno, "open \"%s\"", *src_out);
+  _cleanup_close_ int tree = mount_fd_clone (sfd, false);
+  if (tree < 0)
+    return error_set (err, errno, "bind \"%s\"%s", *src_out, mount_api_hint (errno));
+  if (mount_fd_set_flags (tree, o->flags & MOUNT_FS_FLAG_MASK, o->clear_flags, false) < 0)
+    return error_set (err, errno, "bind \"%s\": set mount flags%s", *src_out,
+                      mount_api_hint (errno));
+  return steal_fd (&tree);
+}
+
 static int
 mount_one_hierarchy (struct rootfs_ctx *r, int parent_fd, const char *name, const char *fstype,
                      const char *ctrls, const char *host_mnt, const char *procself,
                      const struct mount_opts *o, const char *dest, struct error **err)
 {
-  char t[PROC_FD_PATH_MAX];
   if (mkdirat (parent_fd, name, 0755) < 0 && errno != EEXIST)
     return error_set (err, errno, "mount cgroup on \"%s/%s\": mkdir", dest, name);
   _cleanup_close_ int sub = openat (parent_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (sub < 0)
     return error_set (err, errno, "mount cgroup on \"%s/%s\"", dest, name);
-  unsigned long flags = o->flags & MOUNT_FS_FLAG_MASK;
-
-  if (r->new_cgroupns)
-    {
-      const char *data = strcmp (fstype, "cgroup2") == 0 ? NULL : ctrls;
-      if (mount (fstype, proc_fd_path (t, sub), fstype, flags, data) < 0)
-        return error_set (err, errno, "mount \"%s\" on \"%s/%s\"", fstype, dest, name);
-      return 0;
-    }
-
-  _cleanup_free_ char *path = own_cgroup_path (procself, strcmp (fstype, "cgroup2") == 0 ? "" : ctrls);
   _cleanup_free_ char *src = NULL;
-  if (asprintf (&src, "%s%s", host_mnt, path && strcmp (path, "/") ? path : "") < 0)
-    return error_set (err, ENOMEM, "mount cgroup");
-  _cleanup_close_ int sfd = open (src, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (sfd < 0 || mount_bind_fd (sfd, sub, false) < 0)
-    return error_set (err, errno, "mount \"%s\" on \"%s/%s\"", src, dest, name);
-  _cleanup_close_ int mfd = openat (parent_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (mfd < 0 || mount_remount_bind (mfd, o->flags, o->clear_flags) < 0)
-    return error_set (err, errno, "remount \"%s\" on \"%s/%s\"", src, dest, name);
+  _cleanup_close_ int mnt = -1;
+  if (r->new_cgroupns)
+    mnt = new_cgroup_fs (fstype, ctrls, o, err);
+  else
+    mnt = own_cgroup_clone (host_mnt, strcmp (fstype, "cgroup2") == 0 ? "" : ctrls, procself, o,
+                            &src, err);
+  if (mnt < 0)
+    return error_wrap (err, "mount cgroup on \"%s/%s\"", dest, name);
+  if (mount_fd_attach (mnt, sub) < 0)
+    return error_set (err, errno, "mount \"%s\" on \"%s/%s\"", src ? src : fstype, dest, name);
   return 0;
 }
 
@@ -147,22 +177,28 @@ comount_links (int parent_fd, const char *name)
       symlinkat (name, parent_fd, c);
 }
 
+/* The tmpfs is attached first (hierarchies can only be mounted onto an
+ * attached tree), filled through its own mount fd, then made read-only
+ * through that fd: the destination path is never looked up again. */
 static int
 mount_cgroup_v1 (struct rootfs_ctx *r, const struct spec_mount *m, const struct mount_opts *o,
                  int target_fd, const char *procself, struct error **err)
 {
   const char *dest = m->destination;
-  char t[PROC_FD_PATH_MAX];
-  _cleanup_free_ char *data = NULL;
-  if (mount_label_data ("mode=755", r->mount_label, &data) < 0)
-    return error_set (err, ENOMEM, "mount cgroup");
-  /* Read-only comes last: the hierarchy directories are made first. */
-  unsigned long flags = o->flags & MOUNT_FS_FLAG_MASK & ~(unsigned long) MS_RDONLY;
-  if (mount ("tmpfs", proc_fd_path (t, target_fd), "tmpfs", flags, data ? data : "mode=755") < 0)
-    return error_set (err, errno, "mount \"tmpfs\" on \"%s\"", dest);
-  _cleanup_close_ int tmpfs = fs_open_in_root (r->rootfs_fd, dest, O_PATH | O_DIRECTORY, 0, err);
+  unsigned long no_ro = ~(unsigned long) MS_RDONLY;
+  struct mount_fs_spec spec = {
+    .type = "tmpfs",
+    .source = "tmpfs",
+    .data = "mode=755",
+    .label = mount_label_for (r->mount_label),
+    .sb_flags = o->flags & MOUNT_SB_FLAG_MASK & no_ro,
+    .mnt_flags = o->flags & MOUNT_FS_FLAG_MASK & no_ro,
+  };
+  _cleanup_close_ int tmpfs = mount_fd_new_fs (&spec, err);
   if (tmpfs < 0)
     return error_wrap (err, "mount cgroup on \"%s\"", dest);
+  if (mount_fd_attach (tmpfs, target_fd) < 0)
+    return error_set (err, errno, "mount \"tmpfs\" on \"%s\"", dest);
 
   _cleanup_fclose_ FILE *mi = fopen ("/proc/self/mountinfo", "re");
   if (mi == NULL)
@@ -197,9 +233,12 @@ mount_cgroup_v1 (struct rootfs_ctx *r, const struct spec_mount *m, const struct 
       if (rc < 0)
         return -1;
     }
-  if ((o->flags & MS_RDONLY) && mount_remount_bind (tmpfs, o->flags, o->clear_flags) < 0)
-    return error_set (err, errno, "remount \"tmpfs\" on \"%s\" read-only", dest);
-  return mount_apply_post (tmpfs, o, "cgroup", dest, err);
+  if ((o->flags & MS_RDONLY) && mount_fd_set_flags (tmpfs, MS_RDONLY, 0, false) < 0)
+    return error_set (err, errno, "make \"tmpfs\" on \"%s\" read-only%s", dest,
+                      mount_api_hint (errno));
+  if (mount_fd_rec_attrs (tmpfs, o, "cgroup", dest, err) < 0)
+    return -1;
+  return mount_fd_finish (tmpfs, o, "cgroup", dest, err);
 }
 
 int
@@ -217,27 +256,17 @@ mount_cgroup (struct rootfs_ctx *r, const struct spec_mount *m, const struct mou
   if (sf.f_type != CGROUP2_SUPER_MAGIC)
     return mount_cgroup_v1 (r, m, o, target_fd, procself, err);
 
-  char t[PROC_FD_PATH_MAX];
-  unsigned long flags = o->flags & MOUNT_FS_FLAG_MASK;
+  _cleanup_free_ char *src = NULL;
+  _cleanup_close_ int mnt = -1;
   if (r->new_cgroupns)
-    {
-      if (mount ("cgroup2", proc_fd_path (t, target_fd), "cgroup2", flags, NULL) < 0)
-        return error_set (err, errno, "mount \"cgroup2\" on \"%s\"", dest);
-    }
+    mnt = new_cgroup_fs ("cgroup2", NULL, o, err);
   else
-    {
-      _cleanup_free_ char *path = own_cgroup_path (procself, "");
-      _cleanup_free_ char *src = NULL;
-      if (asprintf (&src, "%s%s", HOST_CGROUP_ROOT, path && strcmp (path, "/") ? path : "") < 0)
-        return error_set (err, ENOMEM, "mount cgroup");
-      _cleanup_close_ int sfd = open (src, O_PATH | O_DIRECTORY | O_CLOEXEC);
-      if (sfd < 0 || mount_bind_fd (sfd, target_fd, false) < 0)
-        return error_set (err, errno, "mount \"%s\" on \"%s\"", src, dest);
-    }
-  _cleanup_close_ int mfd = fs_open_in_root (r->rootfs_fd, dest, O_PATH | O_DIRECTORY, 0, err);
-  if (mfd < 0)
+    mnt = own_cgroup_clone (HOST_CGROUP_ROOT, "", procself, o, &src, err);
+  if (mnt < 0)
     return error_wrap (err, "mount cgroup on \"%s\"", dest);
-  if (!r->new_cgroupns && mount_remount_bind (mfd, o->flags, o->clear_flags) < 0)
-    return error_set (err, errno, "remount cgroup on \"%s\"", dest);
-  return mount_apply_post (mfd, o, "cgroup", dest, err);
+  if (mount_fd_rec_attrs (mnt, o, "cgroup", dest, err) < 0)
+    return -1;
+  if (mount_fd_attach (mnt, target_fd) < 0)
+    return error_set (err, errno, "mount \"%s\" on \"%s\"", src ? src : "cgroup2", dest);
+  return mount_fd_finish (mnt, o, "cgroup", dest, err);
 }

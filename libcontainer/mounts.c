@@ -1,15 +1,14 @@
 #define _GNU_SOURCE
-/* One config.mounts entry: resolve the destination inside the rootfs, create
- * it, mount through /proc/self/fd/N of the resolved fd (never through a joined
- * path string), then remount flags, propagation and recursive attributes. */
+/* One config.mounts entry: resolve the destination inside the rootfs once,
+ * check /proc rules on what it resolved to, build the mount detached (a clone
+ * of the source tree, or a new filesystem), give it its flags and recursive
+ * attributes while no one else can see it, attach it on the resolved fd, and
+ * set propagation through the same mount fd (mount_fd.c). */
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
-#include <selinux/selinux.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "mounts_internal.h"
@@ -25,67 +24,6 @@ mount_bind_fd (int src_fd, int target_fd, bool recursive)
   char s[PROC_FD_PATH_MAX], t[PROC_FD_PATH_MAX];
   return mount (proc_fd_path (s, src_fd), proc_fd_path (t, target_fd), NULL,
                 MS_BIND | (recursive ? MS_REC : 0), NULL);
-}
-
-int
-mount_remount_bind (int mnt_fd, unsigned long flags, unsigned long clear_flags)
-{
-  struct statvfs sv;
-  unsigned long keep = 0;
-  char t[PROC_FD_PATH_MAX];
-
-  if (fstatvfs (mnt_fd, &sv) == 0)
-    {
-      if (sv.f_flag & ST_NOSUID)
-        keep |= MS_NOSUID;
-      if (sv.f_flag & ST_NODEV)
-        keep |= MS_NODEV;
-      if (sv.f_flag & ST_NOEXEC)
-        keep |= MS_NOEXEC;
-      /* The atime mode is one field: keep the source's only if the options
-       * did not pick one. */
-      unsigned long atime = MS_NOATIME | MS_RELATIME | MS_STRICTATIME;
-      if (!((flags | clear_flags) & atime))
-        {
-          if (sv.f_flag & ST_NOATIME)
-            keep |= MS_NOATIME;
-          if (sv.f_flag & ST_RELATIME)
-            keep |= MS_RELATIME;
-        }
-      if (!((flags | clear_flags) & MS_NODIRATIME) && (sv.f_flag & ST_NODIRATIME))
-        keep |= MS_NODIRATIME;
-    }
-  keep &= ~clear_flags;
-  unsigned long f = (flags & MOUNT_FS_FLAG_MASK) | keep | MS_BIND | MS_REMOUNT;
-  return mount (NULL, proc_fd_path (t, mnt_fd), NULL, f, NULL);
-}
-
-int
-mount_apply_post (int mnt_fd, const struct mount_opts *o, const char *src, const char *dest,
-                  struct error **err)
-{
-  char t[PROC_FD_PATH_MAX];
-  if (o->propagation
-      && mount (NULL, proc_fd_path (t, mnt_fd), NULL, o->propagation, NULL) < 0)
-    return error_set (err, errno, "set propagation of \"%s\"", dest);
-  if (o->rec_attr_set || o->rec_attr_clr)
-    {
-      struct mount_attr attr = { .attr_set = o->rec_attr_set, .attr_clr = o->rec_attr_clr };
-      if (mount_setattr (mnt_fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
-        return error_set (err, errno, "set recursive mount attributes of \"%s\"", dest);
-    }
-  return 0;
-}
-
-int
-mount_label_data (const char *data, const char *label, char **out)
-{
-  *out = NULL;
-  if (label == NULL || *label == '\0' || is_selinux_enabled () <= 0)
-    return 0;
-  if (asprintf (out, "%s%scontext=\"%s\"", data ? data : "", data && *data ? "," : "", label) < 0)
-    return -1;
-  return 0;
 }
 
 static bool
@@ -114,67 +52,17 @@ check_not_symlink (struct rootfs_ctx *r, const char *dest, bool must_be_dir, str
   return 0;
 }
 
-/* Copy what the image had under a directory into the fresh tmpfs over it. */
+/* Recursive attributes on the detached mount, attach it on the target, then
+ * propagation on the attached mount through the same fd. */
 static int
-copy_tree (int from, int to)
+attach_mount (int mnt, int tfd, const struct mount_opts *o, const char *src, const char *dest,
+              struct error **err)
 {
-  int dfd = openat (from, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0)
+  if (mount_fd_rec_attrs (mnt, o, src, dest, err) < 0)
     return -1;
-  _cleanup_closedir_ DIR *d = fdopendir (dfd);
-  if (d == NULL)
-    {
-      close (dfd);
-      return -1;
-    }
-  struct dirent *de;
-  while ((de = readdir (d)))
-    {
-      const char *n = de->d_name;
-      struct stat sb;
-      if (strcmp (n, ".") == 0 || strcmp (n, "..") == 0)
-        continue;
-      if (fstatat (dirfd (d), n, &sb, AT_SYMLINK_NOFOLLOW) < 0)
-        return -1;
-      if (S_ISDIR (sb.st_mode))
-        {
-          if (mkdirat (to, n, sb.st_mode & 07777) < 0 && errno != EEXIST)
-            return -1;
-          _cleanup_close_ int s = openat (dirfd (d), n, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-          _cleanup_close_ int t = openat (to, n, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-          if (s < 0 || t < 0 || copy_tree (s, t) < 0)
-            return -1;
-        }
-      else if (S_ISLNK (sb.st_mode))
-        {
-          char buf[4096];
-          ssize_t l = readlinkat (dirfd (d), n, buf, sizeof buf - 1);
-          if (l < 0)
-            return -1;
-          buf[l] = '\0';
-          if (symlinkat (buf, to, n) < 0)
-            return -1;
-        }
-      else if (S_ISREG (sb.st_mode))
-        {
-          _cleanup_close_ int s = openat (dirfd (d), n, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-          _cleanup_close_ int t = openat (to, n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                                          sb.st_mode & 07777);
-          if (s < 0 || t < 0)
-            return -1;
-          char buf[65536];
-          ssize_t rd;
-          while ((rd = read (s, buf, sizeof buf)) > 0)
-            if (write (t, buf, (size_t) rd) != rd)
-              return -1;
-          if (rd < 0)
-            return -1;
-        }
-      else if (mknodat (to, n, sb.st_mode, sb.st_rdev) < 0)
-        return -1;
-      fchownat (to, n, sb.st_uid, sb.st_gid, AT_SYMLINK_NOFOLLOW);
-    }
-  return 0;
+  if (mount_fd_attach (mnt, tfd) < 0)
+    return error_set (err, errno, "mount \"%s\" on \"%s\"%s", src, dest, mount_api_hint (errno));
+  return mount_fd_finish (mnt, o, src, dest, err);
 }
 
 static int
@@ -195,7 +83,13 @@ mount_bind_entry (struct rootfs_ctx *r, const struct spec_mount *m, const struct
   _cleanup_close_ int tfd = fs_make_mount_target (r->rootfs_fd, dest, S_ISDIR (sb.st_mode), err);
   if (tfd < 0)
     return error_wrap (err, "mount \"%s\" on \"%s\"", src, dest);
+  if (proc_mount_check_at (r->rootfs_fd, tfd, dest, "bind", src, err) < 0)
+    return -1;
 
+  _cleanup_close_ int tree = mount_fd_clone (sfd, o->recursive_bind);
+  if (tree < 0)
+    return error_set (err, errno, "mount \"%s\" on \"%s\": open_tree%s", src, dest,
+                      mount_api_hint (errno));
   if (o->idmap)
     {
       if (m->uid_mappings_len || m->gid_mappings_len)
@@ -204,31 +98,17 @@ mount_bind_entry (struct rootfs_ctx *r, const struct spec_mount *m, const struct
       _cleanup_close_ int userns = open ("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
       if (userns < 0)
         return error_set (err, errno, "mount \"%s\" on \"%s\": open user namespace", src, dest);
-      unsigned int tflags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH;
-      if (o->recursive_bind)
-        tflags |= AT_RECURSIVE;
-      _cleanup_close_ int tree = open_tree (sfd, "", tflags);
-      if (tree < 0)
-        return error_set (err, errno, "mount \"%s\" on \"%s\": open_tree", src, dest);
       struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t) userns };
       if (mount_setattr (tree, "", AT_EMPTY_PATH | (o->idmap_recursive ? AT_RECURSIVE : 0), &attr,
                          sizeof attr) < 0)
         return error_set (err, errno, "mount \"%s\" on \"%s\": idmap", src, dest);
-      if (move_mount (tree, "", tfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-        return error_set (err, errno, "mount \"%s\" on \"%s\"", src, dest);
     }
-  else if (mount_bind_fd (sfd, tfd, o->recursive_bind) < 0)
-    return error_set (err, errno, "mount \"%s\" on \"%s\"", src, dest);
-
-  /* The fd of the target still names the covered directory: reopen to reach
-   * the new mount. */
-  _cleanup_close_ int mfd = fs_open_in_root (r->rootfs_fd, dest, O_PATH, 0, err);
-  if (mfd < 0)
-    return error_wrap (err, "mount \"%s\" on \"%s\"", src, dest);
-  if (((o->flags & MOUNT_FS_FLAG_MASK) || o->clear_flags)
-      && mount_remount_bind (mfd, o->flags, o->clear_flags) < 0)
-    return error_set (err, errno, "remount \"%s\" on \"%s\"", src, dest);
-  return mount_apply_post (mfd, o, src, dest, err);
+  /* Flags go on the detached copy: it is never visible without them. */
+  if (mount_fd_set_flags (tree, o->flags & MOUNT_FS_FLAG_MASK, o->clear_flags, o->recursive_bind)
+      < 0)
+    return error_set (err, errno, "mount \"%s\" on \"%s\": set mount flags%s", src, dest,
+                      mount_api_hint (errno));
+  return attach_mount (tree, tfd, o, src, dest, err);
 }
 
 /* The kernel refuses some filesystems in a user namespace that does not own
@@ -246,6 +126,47 @@ userns_fallback_source (struct rootfs_ctx *r, const char *type)
   return NULL;
 }
 
+/* A new filesystem as a detached mount, or for sysfs/mqueue in a user
+ * namespace that does not own the matching namespace, a recursive copy of the
+ * host's (read-only and the other restrictions on every submount). */
+static int
+new_fs_mount (struct rootfs_ctx *r, const struct spec_mount *m, const struct mount_opts *o,
+              bool copy_up, struct error **err)
+{
+  const char *type = m->type;
+  /* mqueue rejects context= (its superblock is the ipc namespace's, already
+   * labelled): it gets a file label after mounting, as in runc. */
+  bool labelled = type_is (type, "tmpfs") || type_is (type, "devpts") || type_is (type, "ramfs");
+  /* tmpcopyup fills the tmpfs first and makes it read-only after. */
+  unsigned long keep = copy_up ? ~(unsigned long) MS_RDONLY : ~0UL;
+  struct mount_fs_spec spec = {
+    .type = type,
+    .source = m->source ? m->source : type,
+    .data = o->data,
+    .label = labelled ? mount_label_for (r->mount_label) : NULL,
+    .sb_flags = o->flags & MOUNT_SB_FLAG_MASK & keep,
+    .mnt_flags = o->flags & MOUNT_FS_FLAG_MASK & keep,
+  };
+  struct error *local = NULL;
+  int mnt = mount_fd_new_fs (&spec, &local);
+  if (mnt >= 0)
+    return mnt;
+  int e = local ? local->errnum : errno;
+  const char *host = userns_fallback_source (r, type);
+  if (!(host && (e == EPERM || e == EBUSY)))
+    return error_propagate (err, &local);
+  error_free (&local);
+  _cleanup_close_ int hfd = open (host, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (hfd < 0)
+    return error_set (err, e, "mount \"%s\" (and open the host's \"%s\")", spec.source, host);
+  _cleanup_close_ int tree = mount_fd_clone (hfd, true);
+  if (tree < 0)
+    return error_set (err, errno, "bind the host's \"%s\"%s", host, mount_api_hint (errno));
+  if (mount_fd_set_flags (tree, o->flags & MOUNT_FS_FLAG_MASK, o->clear_flags, true) < 0)
+    return error_set (err, errno, "bind the host's \"%s\": set mount flags", host);
+  return steal_fd (&tree);
+}
+
 int
 mount_entry (struct rootfs_ctx *r, const struct spec_mount *m, struct error **err)
 {
@@ -257,15 +178,16 @@ mount_entry (struct rootfs_ctx *r, const struct spec_mount *m, struct error **er
     return error_wrap (err, "mount \"%s\"", dest);
   int ret = -1;
   _cleanup_close_ int tfd = -1;
-  _cleanup_close_ int mfd = -1;
+  _cleanup_close_ int mnt = -1;
   _cleanup_close_ int old = -1;
-  _cleanup_free_ char *data = NULL;
 
   if (type_is (type, "bind"))
     {
       o.is_bind = true;
       o.flags |= MS_BIND;
     }
+  /* The lexical check refuses early; proc_mount_check_at checks again what
+   * the destination resolved to. */
   if (proc_mount_check (dest, type, o.is_bind ? m->source : NULL, err) < 0)
     goto out;
   if (o.is_bind)
@@ -285,12 +207,15 @@ mount_entry (struct rootfs_ctx *r, const struct spec_mount *m, struct error **er
   if ((special || o.dest_nofollow) && check_not_symlink (r, dest, special, err) < 0)
     goto out;
 
+  const char *src = m->source ? m->source : type;
   tfd = fs_make_mount_target (r->rootfs_fd, dest, true, err);
   if (tfd < 0)
     {
-      error_wrap (err, "mount \"%s\" on \"%s\"", m->source ? m->source : type, dest);
+      error_wrap (err, "mount \"%s\" on \"%s\"", src, dest);
       goto out;
     }
+  if (proc_mount_check_at (r->rootfs_fd, tfd, dest, type, NULL, err) < 0)
+    goto out;
 
   if (type_is (type, "cgroup") || type_is (type, "cgroup2"))
     {
@@ -298,71 +223,44 @@ mount_entry (struct rootfs_ctx *r, const struct spec_mount *m, struct error **er
       goto out;
     }
 
-  const char *src = m->source ? m->source : type;
-  /* mqueue rejects context= (its superblock is the ipc namespace's, already
-   * labelled): it gets a file label after mounting, as in runc. */
-  bool labelled = type_is (type, "tmpfs") || type_is (type, "devpts") || type_is (type, "ramfs");
-  if (labelled && mount_label_data (o.data, r->mount_label, &data) < 0)
-    {
-      error_set (err, ENOMEM, "mount \"%s\" on \"%s\"", src, dest);
-      goto out;
-    }
-  const char *d = data ? data : o.data;
-  unsigned long flags = o.flags & MOUNT_FS_FLAG_MASK;
   bool copy_up = o.copy_up && type_is (type, "tmpfs");
   if (copy_up)
     {
       old = openat (tfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      flags &= ~MS_RDONLY; /* filled first, made read-only after */
-    }
-
-  char t[PROC_FD_PATH_MAX];
-  if (mount (src, proc_fd_path (t, tfd), type, flags, d) < 0)
-    {
-      int e = errno;
-      const char *host = userns_fallback_source (r, type);
-      if (!(host && (e == EPERM || e == EBUSY)))
+      if (old < 0)
         {
-          error_set (err, e, "mount \"%s\" on \"%s\"", src, dest);
+          error_set (err, errno, "mount \"%s\" on \"%s\": tmpcopyup: open the image directory",
+                     src, dest);
           goto out;
         }
-      _cleanup_close_ int hfd = open (host, O_PATH | O_DIRECTORY | O_CLOEXEC);
-      if (hfd < 0 || mount_bind_fd (hfd, tfd, true) < 0)
-        {
-          error_set (err, e, "mount \"%s\" on \"%s\"", src, dest);
-          goto out;
-        }
-      copy_up = false;
-      flags = o.flags | MS_REMOUNT; /* per-mount flags go on by remount */
     }
-
-  mfd = fs_open_in_root (r->rootfs_fd, dest, O_PATH, 0, err);
-  if (mfd < 0)
+  mnt = new_fs_mount (r, m, &o, copy_up, err);
+  if (mnt < 0)
     {
       error_wrap (err, "mount \"%s\" on \"%s\"", src, dest);
       goto out;
     }
-  if (type_is (type, "mqueue") && selinux_label_fd (mfd, r->mount_label, err) < 0)
+  if (type_is (type, "mqueue") && selinux_label_fd (mnt, r->mount_label, err) < 0)
     {
       error_wrap (err, "mount \"%s\" on \"%s\"", src, dest);
       goto out;
     }
   if (copy_up)
     {
-      if (old < 0 || copy_tree (old, mfd) < 0)
+      /* Filled through the detached mount's fd, made read-only there too. */
+      if (tmpcopyup_tree (old, mnt, err) < 0)
         {
-          error_set (err, errno, "mount \"%s\" on \"%s\": tmpcopyup", src, dest);
+          error_wrap (err, "mount \"%s\" on \"%s\"", src, dest);
           goto out;
         }
-      if (o.flags & MS_RDONLY)
-        flags = o.flags | MS_REMOUNT;
+      if ((o.flags & MS_RDONLY) && mount_fd_set_flags (mnt, MS_RDONLY, 0, false) < 0)
+        {
+          error_set (err, errno, "mount \"%s\" on \"%s\": make read-only%s", src, dest,
+                     mount_api_hint (errno));
+          goto out;
+        }
     }
-  if ((flags & MS_REMOUNT) && mount_remount_bind (mfd, o.flags, o.clear_flags) < 0)
-    {
-      error_set (err, errno, "remount \"%s\" on \"%s\"", src, dest);
-      goto out;
-    }
-  ret = mount_apply_post (mfd, &o, src, dest, err);
+  ret = attach_mount (mnt, tfd, &o, src, dest, err);
 
 out:
   mountopt_free (&o);

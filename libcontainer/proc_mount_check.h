@@ -13,4 +13,10 @@
 int proc_mount_check (const char *dest, const char *type, const char *bind_source,
                       struct error **err);
 
+/* The same rule for the place `dest` resolved to: target_fd, opened inside
+ * rootfs_fd.  An image symlink (/foo -> /proc, ../proc, ...) must not carry a
+ * volume over /proc where the lexical check saw only "/foo". */
+int proc_mount_check_at (int rootfs_fd, int target_fd, const char *dest, const char *type,
+                         const char *bind_source, struct error **err);
+
 #endif

@@ -639,12 +639,40 @@ cmd_open (const char *path, const char *mode)
   return 0;
 }
 
+/* ---- flip A B MS (host side, tests/integration/test_escape_mounts.py): swap two
+ * paths with renameat2(RENAME_EXCHANGE) as fast as possible for MS milliseconds,
+ * standing in for a second container that races the runtime. */
+static int
+cmd_flip (const char *a, const char *b, const char *ms)
+{
+  struct timespec now, end;
+  long n = 0;
+  clock_gettime (CLOCK_MONOTONIC, &end);
+  end.tv_sec += atol (ms) / 1000;
+  end.tv_nsec += (atol (ms) % 1000) * 1000000L;
+  if (end.tv_nsec >= 1000000000L)
+    {
+      end.tv_sec++;
+      end.tv_nsec -= 1000000000L;
+    }
+  do
+    {
+      for (int i = 0; i < 256; i++)
+        if (syscall (SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, 2 /* RENAME_EXCHANGE */) == 0)
+          n++;
+      clock_gettime (CLOCK_MONOTONIC, &now);
+    }
+  while (now.tv_sec < end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec < end.tv_nsec));
+  printf ("flips=%ld\n", n);
+  return 0;
+}
+
 static const char usage_text[] =
   "usage: capsa-test-helper COMMAND [ARGS] [-- COMMAND [ARGS]]...\n"
   "commands: ids caps status-field NAME cwd fds rlimits ns mounts attr cgroup hostname\n"
   "          umask env pid sleep SECS exit N kill-self SIG write PATH TEXT read PATH\n"
   "          stat PATH syscall-errno NAME fork-bomb N memhog MB isatty nnp\n"
-  "          open PATH r|w|rw\n";
+  "          open PATH r|w|rw flip A B MS\n";
 
 /* Run one subcommand from argv[0] with argc arguments (argc counts argv[0]). */
 static int
@@ -682,6 +710,7 @@ run_one (int argc, char **argv)
   if (strcmp (c, "isatty") == 0) { NEED (0); return cmd_isatty (); }
   if (strcmp (c, "nnp") == 0) { NEED (0); return cmd_nnp (); }
   if (strcmp (c, "open") == 0) { NEED (2); return cmd_open (argv[1], argv[2]); }
+  if (strcmp (c, "flip") == 0) { NEED (3); return cmd_flip (argv[1], argv[2], argv[3]); }
 #undef NEED
   return usage (usage_text);
 }
