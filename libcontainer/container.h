@@ -34,7 +34,7 @@ struct lc_create_opts
   bool no_pivot;
   bool no_new_keyring;
   int preserve_fds;            /* fds 3 .. 3+n-1 are passed in */
-  /* run only */
+  /* run only (create always detaches) */
   bool detach;
   bool keep;
 };

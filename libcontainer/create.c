@@ -203,11 +203,14 @@ rootless_without_cgroup (const struct lc_context *ctx, const struct spec_config 
   return true;
 }
 
-/* Everything of lc_create except releasing the container: used by create and run. */
+/* Everything of lc_create except releasing the container: used by create and run
+ * (foreground: a `run` without --detach, which stays with the container). */
 static int
 create_container (const struct lc_context *ctx, const char *id, const struct lc_create_opts *o,
-                  bool pty_to_parent, struct spawn_result *spawned, struct error **err)
+                  bool foreground, struct spawn_result *spawned, struct error **err)
 {
+  /* The foreground terminal is ours to proxy unless a console socket takes it. */
+  bool pty_to_parent = foreground && o->console_socket == NULL;
   char cwd[PATH_MAX];
   _cleanup_free_ char *bundle = NULL, *config_path = NULL, *rootfs = NULL;
   _cleanup_close_ int dirfd = -1, fifo = -1, console = -1;
@@ -291,6 +294,9 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
     .config = c, .id = id, .bundle = bundle, .rootfs = rootfs, .sync_fd = -1,
     .fifo_fd = fifo, .statedir_fd = dirfd, .console_sock = console,
     .pty_to_parent = pty_to_parent,
+    /* Only a foreground `run` without a terminal lends the caller's own stdio
+     * (its terminal, its files) for a while: that is not handed over. */
+    .own_stdio = (c->process && c->process->terminal) || !foreground,
     .no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
     .preserve_fds = o->preserve_fds,
   };
@@ -363,7 +369,10 @@ lc_create (const struct lc_context *ctx, const char *id, const struct lc_create_
            struct error **err)
 {
   struct spawn_result r;
-  if (create_container (ctx, id, o, false, &r, err) < 0)
+  /* create always detaches (as runc's does): a terminal needs a console socket. */
+  struct lc_create_opts detached = *o;
+  detached.detach = true;
+  if (create_container (ctx, id, &detached, false, &r, err) < 0)
     return -1;
   /* The init outlives us: it is reparented to our subreaper. */
   if (r.pidfd >= 0)
@@ -377,9 +386,7 @@ lc_run (const struct lc_context *ctx, const char *id, const struct lc_create_opt
 {
   struct spawn_result r;
   *exit_status = 0;
-  /* The foreground terminal is ours to proxy unless a console socket takes it. */
-  bool pty_to_parent = !o->detach && o->console_socket == NULL;
-  if (create_container (ctx, id, o, pty_to_parent, &r, err) < 0)
+  if (create_container (ctx, id, o, !o->detach, &r, err) < 0)
     return -1;
   if (!o->detach)
     foreground_forward_signals (r.pidfd, r.pty_master >= 0);

@@ -263,6 +263,7 @@ struct exec_child
   int sync_fd;
   int console_sock;
   bool pty_to_parent;
+  bool own_stdio;                    /* finalize.h */
   int preserve_fds;
   struct seccomp_plan *seccomp;      /* compiled by the parent, or NULL */
   int root_fd;                       /* the init's root when we share its mount ns, or -1 */
@@ -311,7 +312,7 @@ exec_process_main (struct exec_child *x, struct error **err)
   if (security_prepare (c, x->seccomp, &sec, err) < 0)
     return -1;
   _cleanup_free_ char *path
-      = finalize_process (c, sec, x->sync_fd, x->preserve_fds, NULL, 0, err);
+      = finalize_process (c, sec, x->sync_fd, x->preserve_fds, NULL, 0, x->own_stdio, err);
   if (path == NULL)
     return -1;
   close (x->sync_fd);
@@ -464,7 +465,7 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
     .config = c, .init_pidfd = init_pidfd, .ns_flags = namespaces_to_join (rec.pid),
     .sync_fd = sp[1], .console_sock = console,
     .pty_to_parent = !o->detach && o->console_socket == NULL, .preserve_fds = o->preserve_fds,
-    .seccomp = seccomp,
+    .seccomp = seccomp, .own_stdio = p->terminal || o->detach,
   };
   if (x.ns_flags < 0)
     {

@@ -5,12 +5,14 @@
 #include <stdlib.h>
 
 #include "process.h"
+#include "terminal.h"
 #include "spec/util/cleanup.h"
 #include "sync.h"
 
 char *
 finalize_process (const struct spec_config *c, struct security_plan *sec, int sync_fd,
-                  int preserve_fds, const int *keep, size_t nkeep, struct error **err)
+                  int preserve_fds, const int *keep, size_t nkeep, bool own_stdio,
+                  struct error **err)
 {
   const struct spec_process *p = c->process;
   struct sync_msg m;
@@ -22,6 +24,8 @@ finalize_process (const struct spec_config *c, struct security_plan *sec, int sy
   if (cwd_ret < 0 && (*err)->errnum != EACCES)
     return NULL;
   if (security_before_user (sec, err) < 0)
+    return NULL;
+  if (own_stdio && p && terminal_own_stdio (p->user.uid, err) < 0)
     return NULL;
   if (process_set_user (p, err) < 0)
     return NULL;

@@ -9,8 +9,11 @@
 #include "spec/config.h"
 
 /* Returns the resolved binary (malloc'd) or NULL. sync_fd stays open (the caller
- * closes it after READY); keep[] lists other fds to keep open past the sweep. */
+ * closes it after READY); keep[] lists other fds to keep open past the sweep.
+ * own_stdio: stdio is handed to the process for good (a pty slave, or detached
+ * stdio), so process.user gets to own it (terminal_own_stdio). */
 char *finalize_process (const struct spec_config *c, struct security_plan *sec, int sync_fd,
-                        int preserve_fds, const int *keep, size_t nkeep, struct error **err);
+                        int preserve_fds, const int *keep, size_t nkeep, bool own_stdio,
+                        struct error **err);
 
 #endif

@@ -280,7 +280,8 @@ run_init (struct init_args *a, struct error **err)
   _cleanup_close_ int self_pidfd = (int) syscall (SYS_pidfd_open, getpid (), 0);
   int keep[] = { a->fifo_fd, self_pidfd };
   _cleanup_free_ char *path
-      = finalize_process (c, sec, a->sync_fd, a->preserve_fds, keep, ARRAY_SIZE (keep), err);
+      = finalize_process (c, sec, a->sync_fd, a->preserve_fds, keep, ARRAY_SIZE (keep),
+                          a->own_stdio, err);
   if (path == NULL)
     return -1;
   close (a->sync_fd);

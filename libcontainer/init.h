@@ -17,6 +17,7 @@ struct init_args
   int statedir_fd;          /* the parent's locked state dir: closed first thing */
   int console_sock;         /* connected --console-socket, or -1 */
   bool pty_to_parent;       /* foreground run with a terminal: send the master to P */
+  bool own_stdio;           /* stdio is the container's for good (finalize.h) */
   bool no_pivot;
   bool no_new_keyring;
   int preserve_fds;

@@ -136,6 +136,31 @@ terminal_recv_fd (int sock, struct error **err)
   return fd;
 }
 
+/* ---- stdio ownership ---- */
+
+int
+terminal_own_stdio (uid_t uid, struct error **err)
+{
+  for (int fd = 0; fd <= 2; fd++)
+    {
+      struct stat st;
+      if (fstat (fd, &st) < 0)
+        {
+          if (errno == EBADF)
+            continue;
+          return error_set (err, errno, "fstat stdio fd %d", fd);
+        }
+      /* /dev/null by its numbers: the container's /dev is not looked at. */
+      bool dev_null = S_ISCHR (st.st_mode) && st.st_rdev == makedev (1, 3);
+      if (dev_null || st.st_uid == uid)
+        continue;
+      if (fchown (fd, uid, (gid_t) -1) < 0 && errno != EINVAL && errno != EPERM
+          && errno != EROFS)
+        return error_set (err, errno, "chown stdio fd %d to uid %u", fd, (unsigned) uid);
+    }
+  return 0;
+}
+
 /* ---- pty ---- */
 
 /* dev/ptmx of the container, resolved inside its root: a symlink to pts/ptmx is

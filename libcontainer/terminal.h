@@ -23,12 +23,21 @@ int terminal_send_fd (int sock, int fd, const char *name, struct error **err);
 /* Receive one fd sent by terminal_send_fd. */
 int terminal_recv_fd (int sock, struct error **err);
 
+/* Before the user switch: stdio 0-2 become owned by uid (group kept), as runc's
+ * fixStdioPermissions does, so that the process can reopen them (/dev/stdout,
+ * `tty` tools; a pty slave is otherwise root's). /dev/null, closed fds, fds
+ * already owned by uid, and fds the kernel will not let us chown (unmapped in a
+ * user namespace, read-only file system) are left alone. */
+int terminal_own_stdio (uid_t uid, struct error **err);
+
 /* Make the slave the controlling terminal and stdio of the calling process. */
 int terminal_make_controlling (int slave, struct error **err);
 
 /* Foreground run: copy stdin -> master and master -> stdout until the master hangs
  * up; puts stdin in raw mode if it is a tty and restores it; forwards SIGWINCH.
- * Returns when the pty closes or *stop becomes true. */
+ * Once *stop becomes true (the process ended) stdin is no longer read, the master
+ * is drained until every slave end is closed (or it stays quiet: another process
+ * holds a slave), and everything read is written out before returning. */
 int terminal_proxy (int master, volatile int *stop, struct error **err);
 
 #endif

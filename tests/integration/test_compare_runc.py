@@ -284,3 +284,102 @@ def test_hook_cwd_and_state_keys_like_runc(capsa, runc, make_bundle, cid, workdi
     assert c == r, (c, r)
     assert c["createContainer"][0] == "<bundle>/rootfs" and c["startContainer"][0] == "/tmp"
     assert c["prestart"][0] == "<bundle>"
+
+
+_TTY_OWNER = "t=$(tty); echo tty=$t; stat -c 'owner=%u:%g mode=%a' $t; stty size"
+
+
+def _subdir(d, name):
+    path = os.path.join(d, name)
+    os.makedirs(path)
+    return path
+
+
+def test_pty_owned_by_process_user_like_runc(capsa, runc, make_bundle, cid, workdir):
+    """With process.user 1000, runc chowns the pty slave to uid 1000 (group kept:
+    devpts' gid=5), in `run` and in `exec --tty --user`; the window size comes from
+    consoleSize (config, exec --process)."""
+    import re
+    from test_terminal import _recvtty, _finish
+    got = {}
+    for rt in (capsa, runc):
+        d = _subdir(workdir, rt.name)
+        b = make_bundle()
+        b.config["process"].update(terminal=True, user={"uid": 1000, "gid": 1000},
+                                   consoleSize={"height": 33, "width": 111})
+        b.set_args("sh", "-c", _TTY_OWNER + "; sleep 30").write()
+        p, sock, out = _recvtty(d)
+        assert rt.run(b, cid, "-d", "--console-socket", sock).rc == 0
+        rt.pids[cid] = rt.state(cid)["pid"]
+        assert h.wait_for_output(out, "owner="), open(out).read()
+        ep, esock, eout = _recvtty(_subdir(d, "x"))
+        r = rt("exec", "-d", "--tty", "--user", "1000:1000", "--console-socket", esock, cid,
+               "sh", "-c", _TTY_OWNER)
+        assert r.rc == 0, r
+        proc = dict(b.config["process"], args=["sh", "-c", _TTY_OWNER],
+                    consoleSize={"height": 44, "width": 122})
+        with open(os.path.join(d, "p.json"), "w") as f:
+            json.dump(proc, f)
+        pp, psock, pout = _recvtty(_subdir(d, "p"))
+        r = rt("exec", "-d", "--process", os.path.join(d, "p.json"), "--console-socket", psock,
+               cid)
+        assert r.rc == 0, r
+        texts = [_finish(ep, eout)[1], _finish(pp, pout)[1]]
+        h.reap_zombies()  # the exec'd processes, ours as their subreaper
+        assert rt.delete(cid, force=True).rc == 0
+        texts.insert(0, _finish(p, out)[1])
+        # the execs' ptys are /dev/pts/1 or 2, depending on which one exits first
+        got[rt.name] = [re.sub(r"/dev/pts/[12]$", "/dev/pts/N", t, flags=re.M).split()
+                        for t in texts]
+        h.ensure_nothing_left(rt, cid, b)
+    assert got["capsa"] == got["runc"], got
+    assert got["capsa"][0] == ["tty=/dev/pts/0", "owner=1000:5", "mode=620", "33", "111"]
+    assert got["capsa"][2][-2:] == ["44", "122"]
+
+
+def test_detached_stdio_owned_by_process_user_like_runc(capsa, runc, make_bundle, cid,
+                                                         workdir):
+    """A detached container running as uid 1000 gets its stdio chowned to 1000 (runc's
+    fixStdioPermissions), so it can reopen /dev/stdout; /dev/null is left alone."""
+    got = {}
+    for rt in (capsa, runc):
+        b = make_bundle()
+        b.config["process"]["user"] = {"uid": 1000, "gid": 1000}
+        b.set_args("sh", "-c", "echo first; echo reopened >> /dev/stdout || echo failed").write()
+        path = os.path.join(workdir, rt.name + ".out")
+        with open(path, "w") as f:
+            os.fchmod(f.fileno(), 0o600)
+            r = rt.run(b, cid, "-d", stdout_path=path)
+        assert r.rc == 0, r
+        rt.wait_status(cid, "stopped")
+        assert rt.delete(cid).rc == 0
+        st = os.stat(path)
+        got[rt.name] = (open(path).read().split(), st.st_uid, st.st_gid,
+                        os.stat("/dev/null").st_uid)
+    assert got["capsa"] == got["runc"] == (["first", "reopened"], 1000, 0, 0), got
+
+
+def test_create_terminal_without_console_socket_like_runc(capsa, runc, make_bundle, cid):
+    """create always detaches: a terminal without --console-socket is refused up front
+    with runc's reason (not a failure deep in the init)."""
+    for rt in (capsa, runc):
+        b = make_bundle()
+        b.config["process"]["terminal"] = True
+        b.set_args("true").write()
+        r = h.create_fails(rt, b, cid)
+        assert "will detach without setting console socket" in r.err, r
+
+def test_foreground_run_leaves_callers_stdio_alone(capsa, make_bundle, cid, workdir):
+    """The other side of the stdio chown: a foreground `run` lends the caller's own
+    stdio (its terminal, its files) and must not give them to the container's user
+    (runc copies through pipes of its own there)."""
+    b = make_bundle()
+    b.config["process"]["user"] = {"uid": 1000, "gid": 1000}
+    b.set_args("sh", "-c", "echo hi; chmod 666 /proc/self/fd/1 || echo refused").write()
+    path = os.path.join(workdir, "caller.out")
+    with open(path, "w") as f:
+        os.fchmod(f.fileno(), 0o600)
+    r = capsa.run(b, cid, stdout_path=path)
+    st = os.stat(path)
+    assert r.rc == 0 and r.out.split() == ["hi", "refused"], r
+    assert (st.st_uid, st.st_mode & 0o777) == (0, 0o600), st
