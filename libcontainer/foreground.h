@@ -11,8 +11,9 @@
 void foreground_forward_signals (int pidfd, bool tty);
 /* Forget any SIGCHLD seen so far (e.g. from hooks). */
 void foreground_reset_child_flag (void);
-/* Proxy pty_master (if >= 0) until it hangs up, then reap pid. Returns the exit
- * status: the process's, or 128+N when killed by signal N. */
+/* Proxy pty_master (if >= 0) until it hangs up, or after pid ended until its
+ * output is drained and written, then reap pid. Returns the exit status: the
+ * process's, or 128+N when killed by signal N. */
 int foreground_wait (pid_t pid, int pty_master);
 
 #endif

@@ -18,8 +18,15 @@
 #include <unistd.h>
 
 #include "spec/util/cleanup.h"
+#include "spec/util/clock.h"
 
 #define PROXY_BUF_SIZE (64 * 1024)
+/* Once the process has ended, the master is read until every slave end is closed
+ * (EIO), which for a container's init comes as soon as its pid namespace is gone.
+ * Another process may hold a slave (an exec's background job): then stop when the
+ * master has been quiet this long, or has been drained this long in all. */
+#define DRAIN_IDLE_MS 100
+#define DRAIN_MAX_MS 2000
 
 struct proxy_buf
 {
@@ -171,12 +178,22 @@ terminal_proxy (int master, volatile int *stop, struct error **err)
   else if (stdout_ok && isatty (STDOUT_FILENO))
     copy_winsize (STDOUT_FILENO, master);
 
-  bool master_hup = false, master_done = false;
+  bool master_hup = false, master_done = false, draining = false;
+  int64_t drain_end = 0;
   int ret = 0, saved_errno = 0;
   const char *what = NULL;
 
-  while (!(stop && *stop))
+  for (;;)
     {
+      /* The process ended: what it wrote may still sit in the pty, or in `out`
+       * half written. Keep copying, but nothing goes to it any more. */
+      if (!draining && stop && *stop)
+        {
+          draining = true;
+          drain_end = clock_monotonic_ms () + DRAIN_MAX_MS;
+          stdin_open = false;
+          in.start = in.end = 0;
+        }
       /* After a hang-up the master is read until empty, without poll (which would
        * report POLLHUP forever); the loop ends once everything read is written. */
       if (master_hup && !master_done && buf_space (&out) > 0)
@@ -187,6 +204,10 @@ terminal_proxy (int master, volatile int *stop, struct error **err)
         }
       if (!stdout_ok)
         out.start = out.end = 0;
+      /* Someone else keeps the slave open and writing: read no more of it, only
+       * write out what we have. */
+      if (draining && !master_done && clock_monotonic_ms () >= drain_end)
+        master_hup = master_done = true;
       if (master_done && buf_len (&out) == 0)
         break;
 
@@ -214,8 +235,14 @@ terminal_proxy (int master, volatile int *stop, struct error **err)
       int i_sig = n;
       pfd[n++] = (struct pollfd){ .fd = s.sigfd, .events = POLLIN };
 
-      /* A bounded wait only when a stop flag has to be watched. */
-      int r = poll (pfd, n, stop ? 200 : -1);
+      /* A bounded wait only when a stop flag has to be watched, or while draining
+       * a master that has nothing left to write out. */
+      int timeout = -1;
+      if (draining)
+        timeout = buf_len (&out) > 0 ? -1 : DRAIN_IDLE_MS;
+      else if (stop)
+        timeout = 200;
+      int r = poll (pfd, n, timeout);
       if (r < 0)
         {
           if (errno == EINTR)
@@ -225,6 +252,8 @@ terminal_proxy (int master, volatile int *stop, struct error **err)
           ret = -1;
           break;
         }
+      if (r == 0 && draining && buf_len (&out) == 0)
+        break; /* quiet: the slave is held by another process */
 
       if (i_in >= 0 && pfd[i_in].revents)
         {
