@@ -184,7 +184,7 @@ run_init (struct init_args *a, struct error **err)
   struct rootfs_ctx r = { .config = c, .rootfs = (char *) a->rootfs, .rootfs_fd = -1,
                           .no_pivot = a->no_pivot, .userns = a->userns,
                           .host_mount_ns = a->host_mount_ns,
-                          .new_cgroupns = a->new_cgroupns };
+                          .new_cgroupns = a->new_cgroupns, .dev_ro_mnt = -1 };
   struct security_plan *sec = NULL;
   int slave = -1;
 

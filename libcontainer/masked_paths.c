@@ -151,6 +151,14 @@ rootfs_finalize (struct rootfs_ctx *r, struct error **err)
           return -1;
     }
 
+  if (r->dev_ro_mnt >= 0)
+    {
+      _cleanup_close_ int dev = steal_fd (&r->dev_ro_mnt);
+      struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+      if (mount_setattr (dev, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+        return error_set (err, errno, "make \"/dev\" read-only");
+    }
+
   if (r->config->root_readonly)
     {
       struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };

@@ -111,6 +111,18 @@ mount_bind_entry (struct rootfs_ctx *r, const struct spec_mount *m, const struct
   return attach_mount (tree, tfd, o, src, dest, err);
 }
 
+static bool
+is_dev (const char *dest)
+{
+  while (*dest == '/')
+    dest++;
+  if (strncmp (dest, "dev", 3) != 0)
+    return false;
+  for (dest += 3; *dest == '/'; dest++)
+    ;
+  return *dest == '\0';
+}
+
 /* The kernel refuses some filesystems in a user namespace that does not own
  * the matching namespace (sysfs without a new netns, mqueue without a new
  * ipcns): give the container the host's instead, as runc does. */
@@ -234,6 +246,11 @@ mount_entry (struct rootfs_ctx *r, const struct spec_mount *m, struct error **er
           goto out;
         }
     }
+  /* A read-only /dev still needs its device nodes, console and symlinks: it is
+   * mounted writable and made read-only by rootfs_finalize, as runc does. */
+  bool dev_ro = type_is (type, "tmpfs") && (o.flags & MS_RDONLY) && is_dev (dest);
+  if (dev_ro)
+    o.flags &= ~(unsigned long) MS_RDONLY;
   mnt = new_fs_mount (r, m, &o, copy_up, err);
   if (mnt < 0)
     {
@@ -261,6 +278,12 @@ mount_entry (struct rootfs_ctx *r, const struct spec_mount *m, struct error **er
         }
     }
   ret = attach_mount (mnt, tfd, &o, src, dest, err);
+  if (ret == 0 && dev_ro)
+    {
+      if (r->dev_ro_mnt >= 0)
+        close (r->dev_ro_mnt);
+      r->dev_ro_mnt = steal_fd (&mnt);
+    }
 
 out:
   mountopt_free (&o);

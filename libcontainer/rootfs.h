@@ -20,6 +20,8 @@ struct rootfs_ctx
   bool userns;           /* a new user namespace is in use (device nodes must be bind mounts) */
   bool new_cgroupns;     /* mount cgroup fs showing the container's cgroup */
   const char *mount_label;   /* linux.mountLabel or NULL */
+  int dev_ro_mnt;        /* the /dev tmpfs that the config wants read-only once it is
+                            filled (rootfs_finalize), or -1 */
   /* Called once, before the first cgroup mount (init: wait until the parent has
    * placed us in the cgroup, then make the cgroup namespace). */
   int (*before_cgroup_mount) (void *arg, struct error **err);

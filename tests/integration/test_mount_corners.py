@@ -86,3 +86,18 @@ def test_symlink_loop_destination_fails_cleanly(capsa, bundle, cid, workdir):
     bundle.write()
     h.create_fails(capsa, bundle, cid, "/etc/loop")
     h.ensure_nothing_left(capsa, cid, bundle)
+
+
+# ---- a read-only /dev in the config: filled first, read-only after (as runc)
+
+def test_readonly_dev_tmpfs(runtime, bundle, cid):
+    for m in bundle.config["mounts"]:
+        if m["destination"] == "/dev":
+            m["options"].append("ro")
+    bundle.set_args("sh", "-c", "ls /dev/null /dev/pts/ptmx /dev/shm >/dev/null && echo nodes-ok; "
+                    "touch /dev/new 2>/dev/null && echo dev-writable || echo dev-ro; "
+                    "echo x > /dev/null && echo null-ok").write()
+    r = runtime.run(bundle, cid)
+    assert r.rc == 0, r
+    assert "nodes-ok" in r.out and "dev-ro" in r.out and "null-ok" in r.out, r
+    h.ensure_nothing_left(runtime, cid, bundle)
