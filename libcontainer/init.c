@@ -138,6 +138,48 @@ creating_state (struct init_args *a, pid_t host_pid, const char *status)
   return &st;
 }
 
+/* Until GO: the detached bind sources P made for us, one slot per config mount
+ * (-1 where none). Returns the slots (malloc'd) with GO in *m, or NULL. */
+static int *
+receive_mount_sources (struct init_args *a, struct sync_msg *m, struct error **err)
+{
+  size_t n = a->config->mounts_len;
+  int *trees = malloc ((n ? n : 1) * sizeof *trees);
+  if (trees == NULL)
+    {
+      error_set (err, ENOMEM, "mount sources");
+      return NULL;
+    }
+  for (size_t i = 0; i < n; i++)
+    trees[i] = -1;
+  for (;;)
+    {
+      int fd = -1;
+      if (sync_recv (a->sync_fd, m, &fd, err) < 0)
+        break;
+      if (m->type == SYNC_GO)
+        return trees;
+      if (m->type == SYNC_MOUNT_SOURCE && fd >= 0 && m->value >= 0 && (size_t) m->value < n
+          && trees[m->value] < 0)
+        {
+          trees[m->value] = fd;
+          continue;
+        }
+      if (fd >= 0)
+        close (fd);
+      if (m->type == SYNC_ERROR)
+        sync_error_from (m, err);
+      else
+        error_set (err, 0, "sync: unexpected message %u before GO", m->type);
+      break;
+    }
+  for (size_t i = 0; i < n; i++)
+    if (trees[i] >= 0)
+      close (trees[i]);
+  free (trees);
+  return NULL;
+}
+
 static int
 setup_terminal (struct init_args *a, struct rootfs_ctx *r, int *slave_out, struct error **err)
 {
@@ -188,9 +230,12 @@ run_init (struct init_args *a, struct error **err)
   struct security_plan *sec = NULL;
   int slave = -1;
 
-  /* P writes our id maps before GO (and places us in the cgroup meanwhile). */
-  if (sync_expect (a->sync_fd, SYNC_GO, &m, NULL, err) < 0)
+  /* P writes our id maps before GO (and places us in the cgroup meanwhile),
+   * and sends bind mount sources it made for us (mount_sources.c). */
+  _cleanup_free_ int *trees = receive_mount_sources (a, &m, err);
+  if (trees == NULL)
     return -1;
+  r.source_trees = trees;
   pid_t host_pid = m.value;
   if (a->defer_dumpable && guard_nondumpable (err) < 0)
     return -1;
@@ -216,7 +261,13 @@ run_init (struct init_args *a, struct error **err)
   r.mount_label = security_mount_label (c);
   r.before_cgroup_mount = cgroup_placed;
   r.hook_arg = a;
-  if (rootfs_prepare (&r, err) < 0 || rootfs_mount_all (&r, err) < 0)
+  int mounted = rootfs_prepare (&r, err) < 0 || rootfs_mount_all (&r, err) < 0 ? -1 : 0;
+  /* Host mounts in our hands no longer (each used one was taken). */
+  for (size_t i = 0; i < c->mounts_len; i++)
+    if (trees[i] >= 0)
+      close (trees[i]);
+  r.source_trees = NULL;
+  if (mounted < 0)
     return -1;
   /* No cgroup mount in the config: still wait here, before the device nodes (the
    * v1 devices cgroup) and anything else that needs the cgroup. */

@@ -73,11 +73,16 @@ mount_bind_entry (struct rootfs_ctx *r, const struct spec_mount *m, const struct
   const char *src = m->source ? m->source : "";
   struct stat sb;
 
+  /* In a user namespace the parent made the detached copy (mount_sources.c):
+   * flags and attach are ours. */
+  size_t idx = (size_t) (m - r->config->mounts);
+  _cleanup_close_ int made = r->source_trees ? steal_fd (&r->source_trees[idx]) : -1;
   /* The source is a host path: open it once and mount that very object. */
-  _cleanup_close_ int sfd = open (src, O_PATH | O_CLOEXEC | (o->src_nofollow ? O_NOFOLLOW : 0));
-  if (sfd < 0)
+  _cleanup_close_ int sfd
+      = made >= 0 ? -1 : open (src, O_PATH | O_CLOEXEC | (o->src_nofollow ? O_NOFOLLOW : 0));
+  if (made < 0 && sfd < 0)
     return error_set (err, errno, "mount \"%s\" on \"%s\": open source", src, dest);
-  if (fstat (sfd, &sb) < 0)
+  if (fstat (made >= 0 ? made : sfd, &sb) < 0)
     return error_set (err, errno, "mount \"%s\" on \"%s\": stat source", src, dest);
 
   _cleanup_close_ int tfd = fs_make_mount_target (r->rootfs_fd, dest, S_ISDIR (sb.st_mode), err);
@@ -86,11 +91,11 @@ mount_bind_entry (struct rootfs_ctx *r, const struct spec_mount *m, const struct
   if (proc_mount_check_at (r->rootfs_fd, tfd, dest, "bind", src, err) < 0)
     return -1;
 
-  _cleanup_close_ int tree = mount_fd_clone (sfd, o->recursive_bind);
+  _cleanup_close_ int tree = made >= 0 ? steal_fd (&made) : mount_fd_clone (sfd, o->recursive_bind);
   if (tree < 0)
     return error_set (err, errno, "mount \"%s\" on \"%s\": open_tree%s", src, dest,
                       mount_api_hint (errno));
-  if (o->idmap)
+  if (o->idmap && sfd >= 0)
     {
       if (m->uid_mappings_len || m->gid_mappings_len)
         return error_set (err, ENOTSUP, "mount \"%s\" on \"%s\": idmap with per-mount mappings",

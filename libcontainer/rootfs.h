@@ -20,6 +20,8 @@ struct rootfs_ctx
   bool userns;           /* a new user namespace is in use (device nodes must be bind mounts) */
   bool new_cgroupns;     /* mount cgroup fs showing the container's cgroup */
   const char *mount_label;   /* linux.mountLabel or NULL */
+  int *source_trees;     /* per config mount: a detached bind source from the
+                            parent (taken by the mount, -1 after), -1, or NULL */
   int dev_ro_mnt;        /* the /dev tmpfs that the config wants read-only once it is
                             filled (rootfs_finalize), or -1 */
   /* Called once, before the first cgroup mount (init: wait until the parent has

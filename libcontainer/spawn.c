@@ -18,6 +18,7 @@
 
 #include "child_guard.h"
 #include "hooks.h"
+#include "mount_sources.h"
 #include "namespaces.h"
 #include "process.h"
 #include "seccomp_filter.h"
@@ -330,6 +331,10 @@ placed:
   if (c->process && process_apply_parent_side (c->process, out->pid, err) < 0)
     goto fail;
   if (c->process && process_set_cpu_affinity_initial (c->process, out->pid, err) < 0)
+    goto fail;
+  /* In a user namespace the init is no longer host root: bind sources are
+   * opened (and idmapped) here. */
+  if (a->userns && mount_sources_send (c, a->bundle, out->pid, sock, err) < 0)
     goto fail;
   if (sync_send (sock, SYNC_GO, out->pid, NULL, -1, err) < 0)
     goto fail;

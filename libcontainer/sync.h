@@ -24,6 +24,8 @@ enum sync_type
   SYNC_CGROUP_DONE,   /* P -> C: the init is in its cgroup (sent after GO) */
   SYNC_LOG,           /* C -> P: a log line (payload), level in value; sync_recv
                          writes it to the parent's log and reads on */
+  SYNC_MOUNT_SOURCE,  /* P -> C, before GO: the detached source (fd) of config
+                         mount number value (mount_sources.c) */
 };
 
 struct sync_msg

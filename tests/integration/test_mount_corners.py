@@ -101,3 +101,85 @@ def test_readonly_dev_tmpfs(runtime, bundle, cid):
     assert r.rc == 0, r
     assert "nodes-ok" in r.out and "dev-ro" in r.out and "null-ok" in r.out, r
     h.ensure_nothing_left(runtime, cid, bundle)
+
+
+# ---- bind sources that the container's root cannot reach on its own: in a user
+# namespace it is an unprivileged host user, so capsa (host root) opens the source
+# and makes the detached copy before the init mounts it, as runc does.
+
+USERNS = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+
+
+def _userns(bundle):
+    c = bundle.config
+    c["linux"]["namespaces"].append({"type": "user"})
+    c["linux"]["uidMappings"] = USERNS
+    c["linux"]["gidMappings"] = USERNS
+    # The image belongs to host root: make the mount points beforehand.
+    os.makedirs(os.path.join(bundle.rootfs, "mnt", "v"), exist_ok=True)
+
+
+def _private_source(workdir):
+    """A volume under a 0700 directory of host root: unreachable for uid 100000."""
+    private = os.path.join(workdir, "private")
+    os.makedirs(os.path.join(private, "vol"))
+    os.chmod(private, 0o700)
+    with open(os.path.join(private, "vol", "token"), "w") as f:
+        f.write("private-token\n")
+    return os.path.join(private, "vol")
+
+
+def test_bind_source_unreachable_by_userns_root(runtime, bundle, cid, workdir):
+    _userns(bundle)
+    src = _private_source(workdir)
+    _bind(bundle.config, src, "/mnt/v", "ro")
+    bundle.set_args("cat", "/mnt/v/token").write()
+    r = runtime.run(bundle, cid)
+    assert r.rc == 0, r
+    assert "private-token" in r.out, r
+    h.ensure_nothing_left(runtime, cid, bundle)
+
+
+def test_bind_source_through_symlink_unreachable_by_userns_root(capsa, bundle, cid, workdir):
+    _userns(bundle)
+    src = _private_source(workdir)
+    link = os.path.join(workdir, "private", "link")
+    os.symlink(src, link)
+    _bind(bundle.config, link, "/mnt/v", "ro")
+    bundle.set_args("cat", "/mnt/v/token").write()
+    r = capsa.run(bundle, cid)
+    assert r.rc == 0, r
+    assert "private-token" in r.out, r
+
+
+@pytest.mark.parametrize("through_symlink", [False, True])
+def test_idmapped_bind_mount(capsa, bundle, cid, workdir, through_symlink):
+    """idmap: host root's files show as the container's root, not as nobody (it
+    needs CAP_SYS_ADMIN over the source's filesystem: only host root has it)."""
+    _userns(bundle)
+    src = _volume(workdir)
+    if through_symlink:
+        os.symlink(src, os.path.join(workdir, "vol-link"))
+        src = os.path.join(workdir, "vol-link")
+    bundle.config["mounts"].append({"destination": "/mnt/v", "type": "bind", "source": src,
+                                    "options": ["bind", "idmap"]})
+    bundle.set_args("sh", "-c", "stat -c %u:%g /mnt/v/token; touch /mnt/v/new && stat -c %u /mnt/v/new").write()
+    r = capsa.run(bundle, cid)
+    assert r.rc == 0, r
+    assert r.out.split() == ["0:0", "0"], r
+    # Written through the idmapped mount by the container's root: host root's file.
+    assert os.stat(os.path.join(workdir, "vol", "new")).st_uid == 0
+
+
+def test_userns_bind_flags_still_apply(capsa, bundle, cid, workdir):
+    """The detached copy made by the parent still gets the config's flags."""
+    _userns(bundle)
+    src = _private_source(workdir)
+    _bind(bundle.config, src, "/mnt/v", "ro", "nosuid", "nodev", "noexec")
+    bundle.set_args("sh", "-c", "grep ' /mnt/v ' /proc/self/mountinfo; touch /mnt/v/x 2>/dev/null "
+                    "&& echo writable || echo readonly").write()
+    r = capsa.run(bundle, cid)
+    assert r.rc == 0, r
+    opts = r.out.split()[5].split(",")
+    assert {"ro", "nosuid", "nodev", "noexec"} <= set(opts), r
+    assert "readonly" in r.out, r
