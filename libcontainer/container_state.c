@@ -379,25 +379,19 @@ record_status_in (int dirfd, const char *id, const struct lc_record *r)
                  ? pid_has_identity (r->pid, r->pid_identity) : -1;
   if (same == 0)
     return LC_STOPPED;
-  if (same == 1)
-    {
-      if (created)
-        return LC_CREATED;
-    }
-  else
+  if (same != 1)
     {
       char state = 0;
       uint64_t start = proc_task_start (r->pid, &state);
       if (start == 0 || start != r->pid_start || state == 'Z' || state == 'X')
         return LC_STOPPED;
-      if (created)
-        return LC_CREATED;
       if (v1_freezer && state != 'D')
-        return LC_RUNNING;
+        return created ? LC_CREATED : LC_RUNNING;
     }
+  /* A created container can be paused too (runc allows it), and resumed. */
   if (r->freezer && cgroup_freezer_file_frozen (r->freezer) == 1)
     return LC_PAUSED;
-  return LC_RUNNING;
+  return created ? LC_CREATED : LC_RUNNING;
 }
 
 static char *

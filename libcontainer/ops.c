@@ -187,14 +187,15 @@ lc_start (const struct lc_context *ctx, const char *id, struct error **err)
     {
     case LC_CREATED:
       break;
+    /* runc's texts, without an errno: the state is the reason. */
     case LC_STOPPED:
-      error_set (err, EINVAL, "cannot start a container that has stopped");
+      error_set (err, 0, "cannot start a container that has stopped");
       goto out;
     case LC_RUNNING:
-      error_set (err, EINVAL, "cannot start an already running container");
+      error_set (err, 0, "cannot start an already running container");
       goto out;
     default:
-      error_set (err, EINVAL, "cannot start a container in the %s state",
+      error_set (err, 0, "cannot start a container in the %s state",
                  lc_status_name (o.status));
       goto out;
     }
@@ -289,11 +290,20 @@ lc_kill (const struct lc_context *ctx, const char *id, int signo, bool all, stru
   _cleanup_close_ int pidfd = -1;
   if (open_container (ctx, id, true, &o, err) < 0)
     return -1;
-  if (o.status == LC_STOPPED || o.status == LC_CREATING)
+  /* containerd matches "container not running" (checkKillError). --all on a
+   * stopped container still reaches what is left in its cgroup, as runc's does:
+   * containerd's shim kills the children of an init without its own pid
+   * namespace that way once the init has exited. */
+  if (o.status == LC_CREATING || (o.status == LC_STOPPED && !all))
     {
-      error_set (err, EINVAL, "container not running");
+      error_set (err, 0, "container not running");
       goto out;
     }
+  /* A created container's process is still our init, parked on exec.fifo: as
+   * pid 1 of its namespace it ignores signals it has no handler for, where
+   * runc's init dies of SIGHUP, SIGINT and SIGTERM (Go's default). End it. */
+  if (o.status == LC_CREATED && (signo == SIGHUP || signo == SIGINT || signo == SIGTERM))
+    signo = SIGKILL;
   if (all)
     {
       struct cgroup_manager *m = load_cgroup (&o, err);
@@ -314,6 +324,16 @@ lc_kill (const struct lc_context *ctx, const char *id, int signo, bool all, stru
     {
       error_set (err, errno, "kill container process %d with signal %d", o.rec.pid, signo);
       goto out;
+    }
+  /* A frozen task dies only once thawed (v1): thaw after SIGKILL, as runc. */
+  if (o.status == LC_PAUSED && signo == SIGKILL)
+    {
+      struct error *e = NULL;
+      struct cgroup_manager *m = load_cgroup (&o, &e);
+      if (m && cgroup_freeze (m, false, &e) < 0)
+        log_warn ("thaw after SIGKILL: %s", e ? e->msg : "failed");
+      error_free (&e);
+      cgroup_manager_free (m);
     }
   ret = 0;
 out:
@@ -382,7 +402,7 @@ lc_delete (const struct lc_context *ctx, const char *id, bool force, struct erro
     return -1;
   if ((o.status == LC_RUNNING || o.status == LC_PAUSED) && !force)
     {
-      error_set (err, EBUSY, "cannot delete container %s that is not stopped: %s", id,
+      error_set (err, 0, "cannot delete container %s that is not stopped: %s", id,
                  lc_status_name (o.status));
       goto out;
     }
