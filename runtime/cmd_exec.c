@@ -143,9 +143,8 @@ cmd_exec (struct cli *cli, int argc, char **argv)
   int exit_status = 0;
   if (lc_exec (&cli->lc, args[0], &o, &exit_status, &err) < 0)
     {
-      if (err && lc_error_is_not_exist (err))
-        return cli_fail_lookup (cli, &err);
-      /* runc's code for a failed exec, so callers tell it from the process's own. */
+      /* runc's code for a failed exec, so callers tell it from the process's own;
+       * a missing container too ("exec failed: container does not exist"). */
       cli_fail_err (cli, &err, "exec failed");
       return 255;
     }

@@ -474,3 +474,20 @@ def test_wrong_state_messages_like_runc(capsa, runc, make_bundle, cid, state, cm
         assert rt.delete(cid, force=True).rc == 0
     assert got["capsa"] == got["runc"], got
     assert got["capsa"][0] != 0
+
+
+
+@pytest.mark.parametrize("args", [
+    ("start",), ("state",), ("kill",), ("kill", "KILL"), ("delete",), ("delete", "--force"),
+    ("pause",), ("resume",), ("ps",), ("exec", "true"), ("update", "--memory", "1M"),
+    ("events", "--stats"),
+])
+def test_missing_container_like_runc(capsa, runc, cid, args):
+    """Every command on an id that does not exist: runc's exit status and text, which
+    engines match ("does not exist": containerd's shim; exec fails with 255)."""
+    got = {}
+    for rt in (capsa, runc):
+        # exec and kill take the id first, the others last
+        r = rt(args[0], cid, *args[1:]) if args[0] in ("exec", "kill") else rt(*args, cid)
+        got[rt.name] = (r.rc, _msg(r, cid) if r.rc else "")
+    assert got["capsa"] == got["runc"], got
