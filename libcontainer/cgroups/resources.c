@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,25 +17,70 @@ missing (const char *jpath, const char *controller, struct error **err)
   return error_set (err, 0, "%s: the host has no %s cgroup controller", jpath, controller);
 }
 
+/* The predicates skip what runc reads as "unset": 0 for every limit and weight
+ * (Docker's update sends 0 for each value the user left out). */
 static bool
 memory_set (const struct spec_memory *m)
 {
-  return m && (m->has_limit || m->has_reservation || m->has_swap || m->has_kernel || m->has_kernel_tcp
-               || m->has_swappiness || m->has_disable_oom_killer || m->has_use_hierarchy);
+  return m && ((m->has_limit && m->limit) || (m->has_reservation && m->reservation)
+               || (m->has_swap && m->swap) || (m->has_kernel && m->kernel)
+               || (m->has_kernel_tcp && m->kernel_tcp) || m->has_swappiness
+               || (m->has_disable_oom_killer && m->disable_oom_killer) || m->has_use_hierarchy);
 }
 
 static bool
 cpu_set (const struct spec_cpu *c)
 {
-  return c && (c->has_shares || c->has_quota || c->has_period || c->has_burst || c->has_realtime_period
-               || c->has_realtime_runtime || c->has_idle);
+  return c && ((c->has_shares && c->shares) || (c->has_quota && c->quota) || (c->has_period && c->period)
+               || c->has_burst || (c->has_realtime_period && c->realtime_period)
+               || (c->has_realtime_runtime && c->realtime_runtime) || c->has_idle);
 }
 
 static bool
 blkio_set (const struct spec_blkio *b)
 {
-  return b && (b->has_weight || b->has_leaf_weight || b->weight_device_len || b->throttle_read_bps_len
-               || b->throttle_write_bps_len || b->throttle_read_iops_len || b->throttle_write_iops_len);
+  return b && ((b->has_weight && b->weight) || (b->has_leaf_weight && b->leaf_weight)
+               || b->weight_device_len || b->throttle_read_bps_len || b->throttle_write_bps_len
+               || b->throttle_read_iops_len || b->throttle_write_iops_len);
+}
+
+void
+cg_cpu_in_force (const char *dir, bool v2, const struct spec_cpu *cpu, struct spec_cpu *out)
+{
+  bool quota = cpu->has_quota && cpu->quota, period = cpu->has_period && cpu->period;
+  int64_t q = -1, p = 0;
+  *out = *cpu;
+  if (quota == period || dir == NULL)
+    return;
+  if (v2)
+    {
+      _cleanup_free_ char *line = NULL;
+      char *rest;
+      if (cg_read (dir, "cpu.max", &line, NULL) == 0)
+        {
+          /* "max 100000" or "50000 100000" */
+          if (strncmp (line, "max", 3) == 0)
+            rest = line + 3;
+          else
+            q = strtoll (line, &rest, 10);
+          p = strtoll (rest, NULL, 10);
+        }
+    }
+  else
+    {
+      cg_get_i64 (dir, "cpu.cfs_quota_us", &q);
+      cg_get_i64 (dir, "cpu.cfs_period_us", &p);
+    }
+  if (!quota)
+    {
+      out->has_quota = true;
+      out->quota = q;
+    }
+  else if (p > 0)
+    {
+      out->has_period = true;
+      out->period = (uint64_t) p;
+    }
 }
 
 static int
@@ -160,7 +206,7 @@ cg_apply_resources (struct cgroup_manager *m, const struct spec_resources *r, bo
           && cg_set (h->dir, "cpuset.mems", "linux.resources.cpu.mems", err, "%s", r->cpu->mems) < 0)
         return -1;
     }
-  if (r->has_pids)
+  if (r->has_pids && r->pids_limit != 0) /* 0: unchanged, as in runc */
     {
       if ((h = cg_find (m, "pids")) == NULL)
         return missing ("linux.resources.pids", "pids", err);

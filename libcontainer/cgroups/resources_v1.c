@@ -26,42 +26,55 @@ cg_set (const char *dir, const char *file, const char *jpath, struct error **err
   return 0;
 }
 
-static int64_t
-read_i64 (const char *dir, const char *file)
+int
+cg_get_i64 (const char *dir, const char *file, int64_t *out)
 {
   _cleanup_free_ char *data = NULL;
+  char *end;
   if (cg_read (dir, file, &data, NULL) < 0)
-    return 0;
-  return strtoll (data, NULL, 10);
+    return -1;
+  errno = 0;
+  long long v = strtoll (data, &end, 10);
+  if (errno || end == data || (*end != '\0' && *end != '\n' && *end != ' '))
+    return -1; /* "max", or not a number */
+  *out = v;
+  return 0;
 }
 
 int
 cg_v1_memory (const char *dir, const struct spec_memory *mem, struct error **err)
 {
-  if (mem->has_kernel)
+  int64_t limit = cg_mem_value (mem->has_limit, mem->limit);
+  int64_t swap = cg_mem_value (mem->has_swap, mem->swap);
+  if (mem->has_kernel && mem->kernel)
     log_warn ("linux.resources.memory.kernel is ignored (not supported by the kernel)");
-  /* memsw must stay >= limit at every step: raise memsw first when it grows. */
+  /* Unlimited memory with the swap left alone means both unlimited, as in runc:
+   * memsw may never be below the memory limit. */
+  if (limit == -1 && swap == 0 && cg_file_exists (dir, "memory.memsw.limit_in_bytes"))
+    swap = -1;
+  /* memsw must stay >= memory at every step: memsw first when it ends above the
+   * memory limit in force (both raised), else memory first (both lowered). */
   bool swap_first = false;
-  if (mem->has_swap)
+  if (limit != 0 && swap != 0)
     {
-      int64_t cur = read_i64 (dir, "memory.memsw.limit_in_bytes");
-      swap_first = mem->swap == -1 || (cur > 0 && mem->swap > cur);
+      int64_t cur;
+      swap_first = swap == -1 || (cg_get_i64 (dir, "memory.limit_in_bytes", &cur) == 0 && cur < swap);
     }
   if (swap_first && cg_set (dir, "memory.memsw.limit_in_bytes", "linux.resources.memory.swap", err,
-                            "%" PRId64, mem->swap) < 0)
+                            "%" PRId64, swap) < 0)
     return -1;
-  if (mem->has_limit && cg_set (dir, "memory.limit_in_bytes", "linux.resources.memory.limit", err,
-                                "%" PRId64, mem->limit) < 0)
+  if (limit != 0 && cg_set (dir, "memory.limit_in_bytes", "linux.resources.memory.limit", err,
+                            "%" PRId64, limit) < 0)
     return -1;
-  if (mem->has_swap && !swap_first
+  if (swap != 0 && !swap_first
       && cg_set (dir, "memory.memsw.limit_in_bytes", "linux.resources.memory.swap", err,
-                 "%" PRId64, mem->swap) < 0)
+                 "%" PRId64, swap) < 0)
     return -1;
-  if (mem->has_reservation
+  if (mem->has_reservation && mem->reservation
       && cg_set (dir, "memory.soft_limit_in_bytes", "linux.resources.memory.reservation", err,
                  "%" PRId64, mem->reservation) < 0)
     return -1;
-  if (mem->has_kernel_tcp
+  if (mem->has_kernel_tcp && mem->kernel_tcp
       && cg_set (dir, "memory.kmem.tcp.limit_in_bytes", "linux.resources.memory.kernelTCP", err,
                  "%" PRId64, mem->kernel_tcp) < 0)
     return -1;
@@ -82,17 +95,32 @@ cg_v1_memory (const char *dir, const struct spec_memory *mem, struct error **err
 int
 cg_v1_cpu (const char *dir, const struct spec_cpu *cpu, struct error **err)
 {
+  bool quota = cpu->has_quota && cpu->quota, period_after_quota = false;
   if (cpu->has_shares && cpu->shares
       && cg_set (dir, "cpu.shares", "linux.resources.cpu.shares", err, "%" PRIu64, cpu->shares) < 0)
     return -1;
-  /* The period first: a quota is checked against the current period. */
-  if (cpu->has_period && cpu->period
-      && cg_set (dir, "cpu.cfs_period_us", "linux.resources.cpu.period", err, "%" PRIu64,
-                 cpu->period) < 0)
-    return -1;
-  if (cpu->has_quota && cpu->quota
+  /* The period first: a quota is checked against the current period. But a
+   * shorter period with the old quota can exceed the parent's quota (EINVAL):
+   * then the new quota first and the period after it, as runc retries. */
+  if (cpu->has_period && cpu->period)
+    {
+      struct error *e = NULL;
+      if (cg_set (dir, "cpu.cfs_period_us", "linux.resources.cpu.period", &e, "%" PRIu64,
+                  cpu->period) < 0)
+        {
+          if (e->errnum != EINVAL || !quota)
+            return error_propagate (err, &e);
+          error_free (&e);
+          period_after_quota = true;
+        }
+    }
+  if (quota
       && cg_set (dir, "cpu.cfs_quota_us", "linux.resources.cpu.quota", err, "%" PRId64,
                  cpu->quota) < 0)
+    return -1;
+  if (period_after_quota
+      && cg_set (dir, "cpu.cfs_period_us", "linux.resources.cpu.period", err, "%" PRIu64,
+                 cpu->period) < 0)
     return -1;
   if (cpu->has_burst
       && cg_set (dir, "cpu.cfs_burst_us", "linux.resources.cpu.burst", err, "%" PRIu64, cpu->burst) < 0)
@@ -139,11 +167,11 @@ cg_v1_blkio (const char *dir, const struct spec_blkio *b, struct error **err)
   for (size_t i = 0; i < b->weight_device_len; i++)
     {
       const struct spec_weight_device *w = &b->weight_device[i];
-      if (w->has_weight
+      if (w->has_weight && w->weight
           && cg_set (dir, wdev, "linux.resources.blockIO.weightDevice", err,
                      "%" PRId64 ":%" PRId64 " %u", w->major, w->minor, w->weight) < 0)
         return -1;
-      if (w->has_leaf_weight
+      if (w->has_leaf_weight && w->leaf_weight
           && cg_set (dir, "blkio.leaf_weight_device", "linux.resources.blockIO.weightDevice", err,
                      "%" PRId64 ":%" PRId64 " %u", w->major, w->minor, w->leaf_weight) < 0)
         return -1;

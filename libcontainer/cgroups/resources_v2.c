@@ -19,44 +19,66 @@ fmt_max (int64_t v, char *buf, size_t len)
 }
 
 int
+cg_v2_memory_values (const char *dir, const struct spec_memory *mem, struct cg_v2_memory *out,
+                     struct error **err)
+{
+  int64_t limit = cg_mem_value (mem->has_limit, mem->limit);
+  int64_t memsw = cg_mem_value (mem->has_swap, mem->swap);
+  int64_t cur_max = -1, cur_swap;
+  bool in_force = dir && cg_get_i64 (dir, "memory.max", &cur_max) == 0;
+  *out = (struct cg_v2_memory) { .max = limit, .low = cg_mem_value (mem->has_reservation, mem->reservation) };
+  if (memsw == 0 && limit > 0 && in_force && cg_get_i64 (dir, "memory.swap.max", &cur_swap) == 0)
+    {
+      /* A new memory limit alone keeps memory + swap as they were (v1's memsw). */
+      memsw = cur_max + cur_swap;
+      if (limit > memsw)
+        return error_set (err, 0,
+                          "linux.resources.memory.limit: %" PRId64 " is above the memory+swap limit in "
+                          "force (%" PRId64 "): set the swap limit too", limit, memsw);
+    }
+  if (memsw > 0 && limit == 0)
+    limit = cur_max; /* only to convert memory+swap: memory.max stays */
+  const char *why = NULL;
+  if (cg_swap_to_v2 (memsw, memsw != 0, limit, limit != 0, &out->swap, &why) < 0)
+    return error_set (err, 0, "linux.resources.memory.swap: %s", why);
+  out->swap_set = out->swap != 0 || memsw > 0;
+  return 0;
+}
+
+int
 cg_v2_memory (const char *dir, const struct spec_memory *mem, struct error **err)
 {
   char b[32];
-  if (mem->has_kernel)
+  struct cg_v2_memory v;
+  if (mem->has_kernel && mem->kernel)
     log_warn ("linux.resources.memory.kernel is ignored (not supported by the kernel)");
-  if (mem->has_kernel_tcp)
+  if (mem->has_kernel_tcp && mem->kernel_tcp)
     log_warn ("linux.resources.memory.kernelTCP is ignored on cgroup v2");
   if (mem->has_swappiness)
     log_warn ("linux.resources.memory.swappiness is ignored on cgroup v2");
   if (mem->has_disable_oom_killer && mem->disable_oom_killer)
     log_warn ("linux.resources.memory.disableOOMKiller is ignored on cgroup v2");
-
-  int64_t swap = 0;
-  const char *why = NULL;
-  if (cg_swap_to_v2 (mem->swap, mem->has_swap, mem->limit, mem->has_limit, &swap, &why) < 0)
-    return error_set (err, 0, "linux.resources.memory.swap: %s", why);
-  /* Lowering swap first keeps memory + swap within what the old pair allowed. */
-  if (swap != 0)
+  if (cg_v2_memory_values (dir, mem, &v, err) < 0)
+    return -1;
+  /* No order to keep: v2 limits memory and swap each on its own. */
+  if (v.swap_set)
     {
       struct error *e = NULL;
       if (cg_set (dir, "memory.swap.max", "linux.resources.memory.swap", &e, "%s",
-                  fmt_max (swap, b, sizeof b)) < 0)
+                  fmt_max (v.swap, b, sizeof b)) < 0)
         {
-          if (e->errnum != ENOENT || swap != -1)
-            {
-              error_propagate (err, &e);
-              return -1;
-            }
+          if (e->errnum != ENOENT || v.swap != -1)
+            return error_propagate (err, &e);
           error_free (&e); /* no swap accounting: unlimited is what we have */
         }
     }
-  if (mem->has_limit && mem->limit != 0
+  if (v.max != 0
       && cg_set (dir, "memory.max", "linux.resources.memory.limit", err, "%s",
-                 fmt_max (mem->limit, b, sizeof b)) < 0)
+                 fmt_max (v.max, b, sizeof b)) < 0)
     return -1;
-  if (mem->has_reservation && mem->reservation != 0
+  if (v.low != 0
       && cg_set (dir, "memory.low", "linux.resources.memory.reservation", err, "%s",
-                 fmt_max (mem->reservation, b, sizeof b)) < 0)
+                 fmt_max (v.low, b, sizeof b)) < 0)
     return -1;
   return 0;
 }
@@ -65,6 +87,7 @@ int
 cg_v2_cpu (const char *dir, const struct spec_cpu *cpu, struct error **err)
 {
   char buf[64];
+  struct spec_cpu c;
   if ((cpu->has_realtime_runtime && cpu->realtime_runtime)
       || (cpu->has_realtime_period && cpu->realtime_period))
     return error_set (err, 0, "linux.resources.cpu.realtimeRuntime/realtimePeriod: not supported on cgroup v2");
@@ -72,7 +95,8 @@ cg_v2_cpu (const char *dir, const struct spec_cpu *cpu, struct error **err)
       && cg_set (dir, "cpu.weight", "linux.resources.cpu.shares", err, "%" PRIu64,
                  cg_shares_to_weight (cpu->shares)) < 0)
     return -1;
-  if (cg_cpu_max (cpu, buf, sizeof buf)
+  cg_cpu_in_force (dir, true, cpu, &c);
+  if (cg_cpu_max (&c, buf, sizeof buf)
       && cg_set (dir, "cpu.max", "linux.resources.cpu.quota", err, "%s", buf) < 0)
     return -1;
   if (cpu->has_burst

@@ -15,6 +15,7 @@
 #include "util/id_list.h"
 #include "cgroup_internal.h"
 #include "convert.h"
+#include "resources.h"
 #include "spec/util/cleanup.h"
 
 #ifdef HAVE_LIBSYSTEMD
@@ -122,40 +123,73 @@ limit_value (int64_t v)
   return v < 0 ? UINT64_MAX : (uint64_t) v; /* -1: "infinity" */
 }
 
-/* linux.resources as unit properties (v2 semantics, systemd's names). */
-static int
-append_resources (sd_bus_message *msg, const struct spec_resources *r, bool v2)
+/* linux.resources as the unit sees them: r, with the values runc would take from
+ * its saved config taken from the cgroup as it is (resources.h), prepared
+ * before the message is built. */
+struct unit_res
 {
+  const struct spec_resources *r;
+  bool v2;
+  struct cg_v2_memory mem; /* v2 */
+  struct spec_cpu cpu;     /* when r->cpu */
+};
+
+static int
+unit_res_prepare (struct cgroup_manager *m, const struct spec_resources *r, struct unit_res *u,
+                  struct error **err)
+{
+  struct cg_hier *h;
+  memset (u, 0, sizeof *u);
+  u->r = r;
+  u->v2 = m->layout == CGROUP_LAYOUT_V2;
+  if (r && r->memory && u->v2)
+    {
+      h = cg_find (m, "memory");
+      if (cg_v2_memory_values (h ? h->dir : NULL, r->memory, &u->mem, err) < 0)
+        return -1;
+    }
+  if (r && r->cpu)
+    {
+      h = cg_find (m, "cpu");
+      cg_cpu_in_force (h ? h->dir : NULL, h && h->v2, r->cpu, &u->cpu);
+    }
+  return 0;
+}
+
+/* The resource properties (v2 semantics, systemd's names). 0 is "unchanged" for
+ * every value, as in runc: never MemoryMax=0, never a quota dropped because
+ * Docker's update sent quota and period 0. */
+static int
+append_resources (sd_bus_message *msg, const struct unit_res *u)
+{
+  const struct spec_resources *r = u->r;
   if (r == NULL)
     return 0;
   const struct spec_memory *mem = r->memory;
-  if (mem && mem->has_limit)
-    TRY (sd_bus_message_append (msg, "(sv)", v2 ? "MemoryMax" : "MemoryLimit", "t",
-                                limit_value (mem->limit)));
-  if (mem && mem->has_reservation && v2)
-    TRY (sd_bus_message_append (msg, "(sv)", "MemoryLow", "t", limit_value (mem->reservation)));
-  if (mem && mem->has_swap && v2)
+  if (u->v2)
     {
-      int64_t swap;
-      const char *why;
-      if (cg_swap_to_v2 (mem->swap, mem->has_swap, mem->limit, mem->has_limit, &swap, &why) == 0
-          && swap != 0)
-        TRY (sd_bus_message_append (msg, "(sv)", "MemorySwapMax", "t", limit_value (swap)));
+      if (u->mem.max)
+        TRY (sd_bus_message_append (msg, "(sv)", "MemoryMax", "t", limit_value (u->mem.max)));
+      if (u->mem.low)
+        TRY (sd_bus_message_append (msg, "(sv)", "MemoryLow", "t", limit_value (u->mem.low)));
+      if (u->mem.swap_set)
+        TRY (sd_bus_message_append (msg, "(sv)", "MemorySwapMax", "t", limit_value (u->mem.swap)));
     }
-  if (r->has_pids)
-    TRY (sd_bus_message_append (msg, "(sv)", "TasksMax", "t",
-                                r->pids_limit <= 0 ? UINT64_MAX : (uint64_t) r->pids_limit));
-  const struct spec_cpu *cpu = r->cpu;
+  else if (mem && mem->has_limit && mem->limit)
+    TRY (sd_bus_message_append (msg, "(sv)", "MemoryLimit", "t", limit_value (mem->limit)));
+  if (r->has_pids && r->pids_limit)
+    TRY (sd_bus_message_append (msg, "(sv)", "TasksMax", "t", limit_value (r->pids_limit)));
+  const struct spec_cpu *cpu = r->cpu ? &u->cpu : NULL;
   if (cpu && cpu->has_shares && cpu->shares)
     {
-      if (v2)
+      if (u->v2)
         TRY (sd_bus_message_append (msg, "(sv)", "CPUWeight", "t", cg_shares_to_weight (cpu->shares)));
       else
         TRY (sd_bus_message_append (msg, "(sv)", "CPUShares", "t", cpu->shares));
     }
   if (cpu && cpu->has_period && cpu->period)
     TRY (sd_bus_message_append (msg, "(sv)", "CPUQuotaPeriodUSec", "t", cpu->period));
-  if (cpu && cpu->has_quota)
+  if (cpu && cpu->has_quota && cpu->quota)
     {
       uint64_t period = cpu->has_period && cpu->period ? cpu->period : 100000;
       uint64_t per_sec = UINT64_MAX;
@@ -172,7 +206,7 @@ append_resources (sd_bus_message *msg, const struct spec_resources *r, bool v2)
     TRY (append_mask (msg, "AllowedCPUs", cpu->cpus));
   if (cpu && cpu->mems && *cpu->mems)
     TRY (append_mask (msg, "AllowedMemoryNodes", cpu->mems));
-  if (r->block_io && r->block_io->has_weight && r->block_io->weight && v2)
+  if (r->block_io && r->block_io->has_weight && r->block_io->weight && u->v2)
     TRY (sd_bus_message_append (msg, "(sv)", "IOWeight", "t",
                                 cg_blkio_to_io_weight (r->block_io->weight)));
   return 0;
@@ -200,9 +234,11 @@ cg_systemd_start (struct cgroup_manager *m, pid_t pid, struct error **err)
   sd_bus *bus = NULL;
   sd_bus_message *msg = NULL, *reply = NULL;
   sd_bus_error e = SD_BUS_ERROR_NULL;
+  struct unit_res u;
   int ret = -1, r;
 
-  if (unit_names (m, &unit, &slice, err) < 0 || open_bus (&bus, err) < 0)
+  if (unit_names (m, &unit, &slice, err) < 0 || unit_res_prepare (m, m->res, &u, err) < 0
+      || open_bus (&bus, err) < 0)
     return -1;
   if (asprintf (&desc, "capsa container %s", m->id) < 0)
     desc = NULL;
@@ -220,7 +256,7 @@ cg_systemd_start (struct cgroup_manager *m, pid_t pid, struct error **err)
   if (r >= 0)
     r = sd_bus_message_append (msg, "(sv)", "PIDs", "au", 1, (uint32_t) pid);
   if (r >= 0)
-    r = append_resources (msg, m->res, m->layout == CGROUP_LAYOUT_V2);
+    r = append_resources (msg, &u);
   if (r >= 0)
     r = sd_bus_message_close_container (msg);
   if (r >= 0)
@@ -266,9 +302,11 @@ cg_systemd_set_properties (struct cgroup_manager *m, const struct spec_resources
   sd_bus *bus = NULL;
   sd_bus_message *msg = NULL;
   sd_bus_error e = SD_BUS_ERROR_NULL;
+  struct unit_res u;
   int r;
 
-  if (unit_names (m, &unit, &slice, err) < 0 || open_bus (&bus, err) < 0)
+  if (unit_names (m, &unit, &slice, err) < 0 || unit_res_prepare (m, res, &u, err) < 0
+      || open_bus (&bus, err) < 0)
     return -1;
   r = sd_bus_message_new_method_call (bus, &msg, "org.freedesktop.systemd1",
                                       "/org/freedesktop/systemd1",
@@ -278,7 +316,7 @@ cg_systemd_set_properties (struct cgroup_manager *m, const struct spec_resources
   if (r >= 0)
     r = sd_bus_message_open_container (msg, 'a', "(sv)");
   if (r >= 0)
-    r = append_resources (msg, res, m->layout == CGROUP_LAYOUT_V2);
+    r = append_resources (msg, &u);
   if (r >= 0)
     r = sd_bus_message_close_container (msg);
   if (r >= 0)

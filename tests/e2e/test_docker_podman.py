@@ -272,3 +272,53 @@ def test_podman_pod_shares_namespaces(podman):
         assert out.split() == want, (out, want)
     finally:
         podman("pod", "rm", "-f", pod)
+
+
+# ---------------------------------------------------- update (issue 17)
+
+def cgroup_limits(dk, name):
+    """The container's memory, soft limit, pids and CFS limits as files on the host, v1
+    or v2, in v1 units (v2's cpu.max split into quota and period)."""
+    pid = dk.inspect(name, "{{.State.Pid}}")
+    v2 = os.path.exists("/sys/fs/cgroup/cgroup.controllers")
+    dirs = {}
+    with open("/proc/%s/cgroup" % pid) as f:
+        for line in f:
+            hid, ctrls, path = line.rstrip("\n").split(":", 2)
+            if v2 and hid == "0":
+                dirs = dict.fromkeys(("memory", "pids", "cpu"), "/sys/fs/cgroup" + path)
+            for c in ctrls.split(","):
+                if not v2 and c in ("memory", "pids", "cpu"):
+                    dirs[c] = "/sys/fs/cgroup/%s%s" % (c, path)
+
+    def read(ctrl, f):
+        with open(os.path.join(dirs[ctrl], f)) as g:
+            return g.read().strip()
+    if v2:
+        quota, period = read("cpu", "cpu.max").split()
+        return {"memory": read("memory", "memory.max"), "soft": read("memory", "memory.low"),
+                "pids": read("pids", "pids.max"), "quota": quota, "period": period}
+    return {"memory": read("memory", "memory.limit_in_bytes"),
+            "soft": read("memory", "memory.soft_limit_in_bytes"),
+            "pids": read("pids", "pids.max"), "quota": read("cpu", "cpu.cfs_quota_us"),
+            "period": read("cpu", "cpu.cfs_period_us")}
+
+
+def test_update_changes_only_what_it_names(dk, name):
+    """docker update sends every resource, 0 for what was not asked (runc: unchanged):
+    --restart changes no limit, --pids-limit, --cpus and --memory change only theirs
+    (not the soft limit, not the CPU quota)."""
+    ok(dk.run("-d", "--memory", "64m", "--memory-reservation", "32m", "--pids-limit", "50",
+              "--cpus", "0.5", IMG, "sleep", "1000", name=name))
+    want = cgroup_limits(dk, name)
+    assert (want["memory"], want["pids"], want["quota"], want["period"]) == \
+        (str(64 << 20), "50", "50000", "100000"), want
+    steps = [(("--cpus", "0.25"), {"quota": "25000"}),
+             (("--memory", "96m"), {"memory": str(96 << 20)})]
+    if dk.engine == "docker":  # podman 4.3's update has neither --restart nor --pids-limit
+        steps[:0] = [(("--restart", "on-failure:3"), {}), (("--pids-limit", "60"), {"pids": "60"})]
+    for flags, changed in steps:
+        ok(dk("update", *flags, name))
+        want.update(changed)
+        assert cgroup_limits(dk, name) == want, flags
+    assert dk.inspect(name, "{{.State.Running}}") == "true"

@@ -524,3 +524,198 @@ def test_systemd_driver_without_systemd(workdir, bundle, cid):
     r = rt.run(bundle, cid)
     assert r.rc == 1 and "systemd is not running" in r.err, r
     h.ensure_nothing_left(rt, cid, bundle)
+
+
+# ----------------------------------------------- update: runc's semantics (issue 17)
+
+# The body Docker 20.10 sends on every `docker update` (--restart, --cpus, ...): every
+# resource field, 0 for what the user did not set.  runc reads 0 as "leave unchanged".
+DOCKER_ZEROS = {
+    "memory": {"limit": 0, "reservation": 0, "swap": 0, "kernel": 0, "kernelTCP": 0},
+    "cpu": {"shares": 0, "quota": 0, "period": 0, "realtimeRuntime": 0,
+            "realtimePeriod": 0, "cpus": "", "mems": ""},
+    "pids": {"limit": 0},
+    "blockIO": {"weight": 0},
+}
+ZERO_FLAGS = ("--memory", "0", "--memory-reservation", "0", "--memory-swap", "0",
+              "--pids-limit", "0", "--cpu-share", "0", "--cpu-quota", "0",
+              "--cpu-period", "0", "--blkio-weight", "0")
+LIMIT_FILES = {
+    "v1": [("memory", "memory.limit_in_bytes"), ("memory", "memory.soft_limit_in_bytes"),
+           ("memory", "memory.memsw.limit_in_bytes"), ("memory", "memory.kmem.tcp.limit_in_bytes"),
+           ("cpu", "cpu.shares"), ("cpu", "cpu.cfs_quota_us"), ("cpu", "cpu.cfs_period_us"),
+           ("pids", "pids.max"), ("cpuset", "cpuset.cpus"), ("cpuset", "cpuset.mems"),
+           ("blkio", "blkio.weight"), ("blkio", "blkio.bfq.weight")],
+    "v2": [("memory", "memory.max"), ("memory", "memory.low"), ("memory", "memory.swap.max"),
+           ("cpu", "cpu.weight"), ("cpu", "cpu.max"), ("pids", "pids.max"),
+           ("cpuset", "cpuset.cpus"), ("cpuset", "cpuset.mems"), ("io", "io.weight"),
+           ("io", "io.bfq.weight")],
+}
+UNIT_PROPS = "MemoryMax,MemoryLow,MemorySwapMax,TasksMax,CPUQuotaPerSecUSec,CPUWeight"
+MEM = "memory.max" if V2 else "memory.limit_in_bytes"
+UNLIMITED = "max" if V2 else "9223372036854771712"
+
+
+def limits(cid):
+    """Every limit file the container's cgroup has, and with systemd the unit's
+    resource properties: {name: value}."""
+    out = {}
+    for ctrl, name in LIMIT_FILES["v2" if V2 else "v1"]:
+        d = host_dir(cid, ctrl)
+        if d and os.path.exists(os.path.join(d, name)):
+            out[name] = read_host(cid, ctrl, name)
+    if SYSTEMD:
+        r = subprocess.run(["systemctl", "show", "capsa-test-%s.scope" % cid, "-p", UNIT_PROPS],
+                           capture_output=True, text=True, timeout=30)
+        out.update(l.split("=", 1) for l in r.stdout.splitlines() if "=" in l)
+    return out
+
+
+def has_swap_limit(cid):
+    return os.path.exists(os.path.join(host_dir(cid, "memory"),
+                                       "memory.swap.max" if V2 else "memory.memsw.limit_in_bytes"))
+
+
+def swap_file(cid):
+    """The swap limit as the OCI spec speaks it (memory + swap), from the files."""
+    if not V2:
+        return read_host(cid, "memory", "memory.memsw.limit_in_bytes")
+    mem, swap = read_host(cid, "memory", "memory.max"), read_host(cid, "memory", "memory.swap.max")
+    return "max" if "max" in (mem, swap) else str(int(mem) + int(swap))
+
+
+def test_update_docker_zeros_change_nothing(cgrt, bundle, cid):
+    """Docker's update body (all zeros), the same zeros as flags: exit 0, every limit
+    (and systemd property) stays; a body with only a memory limit changes only that,
+    not the soft limit nor the CPU quota (systemd: not CPUQuotaPerSecUSec=infinity)."""
+    mem = {"limit": 64 << 20, "reservation": 32 << 20}
+    cg_config(bundle, cid, {"memory": mem, "pids": {"limit": 20},
+                            "cpu": {"shares": 512, "quota": 50000, "period": 100000}},
+              ("sleep", "100"))
+    run_detached(cgrt, bundle, cid)
+    before = limits(cid)
+    assert before[MEM] == str(64 << 20) and before["pids.max"] == "20", before
+    r = cgrt("update", "--resources=-", cid, input=json.dumps(DOCKER_ZEROS))
+    assert r.rc == 0, r
+    assert limits(cid) == before
+    r = cgrt("update", *ZERO_FLAGS, cid)
+    assert r.rc == 0, r
+    assert limits(cid) == before
+    body = json.loads(json.dumps(DOCKER_ZEROS))
+    body["memory"]["limit"] = 96 << 20
+    r = cgrt("update", "--resources=-", cid, input=json.dumps(body))
+    assert r.rc == 0, r
+    after = limits(cid)
+    assert after.pop(MEM) == str(96 << 20)
+    if SYSTEMD:
+        assert after.pop("MemoryMax") == str(96 << 20)
+    before.pop(MEM)
+    before.pop("MemoryMax", None)
+    assert after == before
+    remove(cgrt, cid, bundle)
+
+
+def test_create_with_zero_limits(cgrt, bundle, cid):
+    """memory.limit 0, swap 0 and the other zeros at create mean "no limit", as in runc."""
+    cg_config(bundle, cid, DOCKER_ZEROS, ("sleep", "100"))
+    run_detached(cgrt, bundle, cid)
+    got = limits(cid)
+    assert got[MEM] == UNLIMITED, got
+    if SYSTEMD:  # pids.max: systemd's DefaultTasksMax, as with runc
+        assert got["MemoryMax"] == "infinity" and got["CPUQuotaPerSecUSec"] == "infinity", got
+    else:
+        assert got["pids.max"] == "max", got
+    remove(cgrt, cid, bundle)
+
+
+def test_update_memory_unlimited_with_swap(cgrt, bundle, cid):
+    """update --memory -1 with a swap limit set: both unlimited (runc sets swap -1
+    too; the kernel refuses memory above memsw)."""
+    cg_config(bundle, cid, {"memory": {"limit": 64 << 20, "swap": 128 << 20}}, ("sleep", "100"))
+    run_detached(cgrt, bundle, cid)
+    if not has_swap_limit(cid):
+        remove(cgrt, cid, bundle)
+        pytest.skip("no swap accounting on this host")
+    assert swap_file(cid) == str(128 << 20)
+    r = cgrt("update", "--memory", "-1", cid)
+    assert r.rc == 0, r
+    assert read_host(cid, "memory", MEM) == UNLIMITED
+    assert swap_file(cid) == UNLIMITED
+    remove(cgrt, cid, bundle)
+
+
+@pytest.mark.parametrize("how", ["flags", "json"])
+def test_update_memory_and_swap_both_ways(cgrt, bundle, cid, how):
+    """Memory and memory+swap raised together, lowered together, and crossed (memory
+    up, memory+swap down), in the order the kernel takes; memory alone keeps the
+    memory+swap total (v2: memory.swap.max follows, as runc computes it)."""
+    cg_config(bundle, cid, {"memory": {"limit": 64 << 20, "swap": 128 << 20}}, ("sleep", "100"))
+    run_detached(cgrt, bundle, cid)
+    if not has_swap_limit(cid):
+        remove(cgrt, cid, bundle)
+        pytest.skip("no swap accounting on this host")
+    for mem, swap in ((256, 512), (32, 48), (40, 44), (8, 400), (300, 400)):
+        if how == "flags":
+            r = cgrt("update", "--memory", "%dM" % mem, "--memory-swap", "%dM" % swap, cid)
+        else:
+            r = cgrt("update", "--resources=-", cid, input=json.dumps(
+                {"memory": {"limit": mem << 20, "swap": swap << 20}}))
+        assert r.rc == 0, (mem, swap, r)
+        assert (read_host(cid, "memory", MEM), swap_file(cid)) == \
+            (str(mem << 20), str(swap << 20)), (mem, swap)
+    r = cgrt("update", "--memory", "100M", cid)
+    assert r.rc == 0, r
+    assert (read_host(cid, "memory", MEM), swap_file(cid)) == (str(100 << 20), str(400 << 20))
+    remove(cgrt, cid, bundle)
+
+
+def _parent_with_quota(cid):
+    """A parent cgroup limited to half a CPU, for the container's cgroupsPath."""
+    parent = "/capsa-test/%s-p" % cid
+    d = (CG if V2 else V1_MOUNTS["cpu"]) + parent
+    os.makedirs(d)
+    if V2:
+        for up in (CG, CG + "/capsa-test"):
+            with open(up + "/cgroup.subtree_control", "w") as f:
+                f.write("+cpu")
+        with open(d + "/cpu.max", "w") as f:
+            f.write("50000 100000")
+    else:
+        with open(d + "/cpu.cfs_quota_us", "w") as f:
+            f.write("50000")
+    return parent
+
+
+def _remove_parent(parent):
+    tops = {CG} if V2 else set(V1_MOUNTS.values()) | {CG + "/unified"}
+    for top in tops:
+        if os.path.isdir(top + parent):
+            os.rmdir(top + parent)
+
+
+def test_update_cpu_period_under_parent_quota(cgrt, bundle, cid):
+    """A shorter period with a smaller quota, under a parent with its own quota: the
+    period alone would break the parent's limit (EINVAL), so it goes after the quota,
+    as runc retries it."""
+    if SYSTEMD:
+        pytest.skip("the parent is a systemd slice here")
+    parent = _parent_with_quota(cid)
+    try:
+        cg_config(bundle, cid, {"cpu": {"quota": 20000, "period": 100000}}, ("sleep", "100"))
+        bundle.config["linux"]["cgroupsPath"] = "%s/%s" % (parent, cid)
+        bundle.write()
+        run_detached(cgrt, bundle, cid)
+        d = (CG if V2 else V1_MOUNTS["cpu"]) + parent + "/" + cid
+        for quota, period in ((3000, 10000), (20000, 100000)):
+            r = cgrt("update", "--cpu-period", str(period), "--cpu-quota", str(quota), cid)
+            assert r.rc == 0, r
+            if V2:
+                with open(d + "/cpu.max") as f:
+                    assert f.read().split() == [str(quota), str(period)]
+            else:
+                with open(d + "/cpu.cfs_quota_us") as f, open(d + "/cpu.cfs_period_us") as g:
+                    assert (f.read().strip(), g.read().strip()) == (str(quota), str(period))
+        remove(cgrt, cid, bundle)
+    finally:
+        cgrt.delete(cid, force=True)
+        _remove_parent(parent)

@@ -491,3 +491,124 @@ def test_missing_container_like_runc(capsa, runc, cid, args):
         r = rt(args[0], cid, *args[1:]) if args[0] in ("exec", "kill") else rt(*args, cid)
         got[rt.name] = (r.rc, _msg(r, cid) if r.rc else "")
     assert got["capsa"] == got["runc"], got
+
+
+# ------------------------------------------ update and resources, runc's way (issue 17)
+
+from test_cgroups import DOCKER_ZEROS, ZERO_FLAGS, v1_mounts  # noqa: E402
+
+CMP_FILES = [("memory", "memory.limit_in_bytes"), ("memory", "memory.soft_limit_in_bytes"),
+             ("memory", "memory.memsw.limit_in_bytes"), ("cpu", "cpu.shares"),
+             ("cpu", "cpu.cfs_quota_us"), ("cpu", "cpu.cfs_period_us"), ("pids", "pids.max"),
+             ("cpuset", "cpuset.cpus"), ("cpuset", "cpuset.mems")]
+
+
+def _cg_limits(mounts, rel):
+    out = {}
+    for ctrl, name in CMP_FILES:
+        path = "%s%s/%s" % (mounts.get(ctrl, "/nonexistent"), rel, name)
+        if os.path.exists(path):
+            with open(path) as f:
+                out[name] = f.read().strip()
+    return out
+
+
+def _rmdirs(mounts, rels):
+    for top in set(mounts.values()) | {"/sys/fs/cgroup/unified"}:
+        for rel in rels:
+            if os.path.isdir(top + rel):
+                os.rmdir(top + rel)
+
+
+def _updates_side_by_side(capsa, runc, make_bundle, cid, resources, updates,
+                          parent_quota=None):
+    """Per runtime: run a container with these resources (cgroupfs, its own cgroup,
+    under a parent with a CFS quota if asked), apply each update in turn (a tuple of
+    flags, or a dict for --resources -); [(rc, limit files)] after the run and after
+    each update, for capsa and for runc."""
+    if os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
+        pytest.skip("side by side on cgroup v1 hierarchies only (the v2 guest has no runc)")
+    mounts = v1_mounts()
+    res = {}
+    for rt in (capsa, runc):
+        top = "/capsa-cmp-%s-%s" % (rt.name, cid)
+        rel = top + ("/p" if parent_quota else "") + "/" + cid
+        try:
+            if parent_quota:
+                os.makedirs(mounts["cpu"] + top + "/p")
+                with open(mounts["cpu"] + top + "/p/cpu.cfs_quota_us", "w") as f:
+                    f.write(str(parent_quota))
+            b = make_bundle()
+            b.config["linux"]["cgroupsPath"] = rel
+            b.config["linux"]["resources"].update(json.loads(json.dumps(resources)))
+            b.set_args("sleep", "60").write()
+            r = rt.run(b, cid, "-d")
+            steps = [(r.rc, _cg_limits(mounts, rel))]
+            if r.rc == 0:
+                rt.pids[cid] = rt.state(cid)["pid"]
+                for u in updates:
+                    if isinstance(u, dict):
+                        r = rt("update", "--resources", "-", cid, input=json.dumps(u))
+                    else:
+                        r = rt("update", *u, cid)
+                    steps.append((r.rc, _cg_limits(mounts, rel)))
+            assert rt.delete(cid, force=True).rc in (0, 1)
+            h.ensure_nothing_left(rt, cid, b)
+            res[rt.name] = steps
+        finally:
+            _rmdirs(mounts, (top + "/p", top))
+    return res["capsa"], res["runc"]
+
+
+def test_update_docker_zeros_same_as_runc(capsa, runc, make_bundle, cid):
+    """Docker 20.10's update body (every field, 0 where the user set nothing), the
+    same zeros as flags, then that body with a memory limit: exit 0, nothing else
+    moves (not the soft limit, not the quota), as with runc."""
+    body = json.loads(json.dumps(DOCKER_ZEROS))
+    body["memory"]["limit"] = 96 << 20
+    c, r = _updates_side_by_side(
+        capsa, runc, make_bundle, cid,
+        {"memory": {"limit": 64 << 20, "reservation": 32 << 20, "swap": 128 << 20},
+         "cpu": {"shares": 512, "quota": 50000, "period": 100000}, "pids": {"limit": 20}},
+        [DOCKER_ZEROS, ZERO_FLAGS, body])
+    assert c == r
+    assert [rc for rc, _ in c] == [0, 0, 0, 0], c
+    assert c[0][1]["memory.limit_in_bytes"] == str(64 << 20) and c[0][1]["pids.max"] == "20"
+    assert c[1][1] == c[2][1] == c[0][1]
+    assert c[3][1] == dict(c[0][1], **{"memory.limit_in_bytes": str(96 << 20)})
+
+
+def test_create_zero_limits_same_as_runc(capsa, runc, make_bundle, cid):
+    """memory.limit 0 and memory.swap 0 (and the other zeros) at create: no limit."""
+    c, r = _updates_side_by_side(capsa, runc, make_bundle, cid, DOCKER_ZEROS, [])
+    assert c == r
+    assert c[0][0] == 0 and c[0][1]["memory.limit_in_bytes"] == "9223372036854771712", c
+
+
+def test_update_memory_and_swap_same_as_runc(capsa, runc, make_bundle, cid):
+    """--memory -1 with a swap limit (both become unlimited), then memory and
+    memory+swap raised, lowered and crossed together, then memory alone."""
+    steps = [("--memory", "-1")]
+    steps += [("--memory", "%dM" % m, "--memory-swap", "%dM" % s)
+              for m, s in ((64, 128), (256, 512), (32, 48), (40, 44), (8, 400), (300, 400))]
+    steps += [("--memory", "100M")]
+    c, r = _updates_side_by_side(capsa, runc, make_bundle, cid,
+                                 {"memory": {"limit": 64 << 20, "swap": 128 << 20}}, steps)
+    assert c == r
+    assert all(rc == 0 for rc, _ in c), c
+    if "memory.memsw.limit_in_bytes" in c[0][1]:
+        assert c[1][1]["memory.memsw.limit_in_bytes"] == "9223372036854771712"
+    assert c[-1][1]["memory.limit_in_bytes"] == str(100 << 20)
+
+
+def test_update_cpu_period_under_parent_quota_same_as_runc(capsa, runc, make_bundle, cid):
+    """A shorter period and a smaller quota under a parent with a quota of its own,
+    and back: the kernel takes the pair only quota first one way, period first the
+    other."""
+    c, r = _updates_side_by_side(
+        capsa, runc, make_bundle, cid, {"cpu": {"quota": 20000, "period": 100000}},
+        [("--cpu-period", "10000", "--cpu-quota", "3000"),
+         ("--cpu-period", "100000", "--cpu-quota", "20000")], parent_quota=50000)
+    assert c == r
+    assert [rc for rc, _ in c] == [0, 0, 0], c
+    assert (c[1][1]["cpu.cfs_quota_us"], c[1][1]["cpu.cfs_period_us"]) == ("3000", "10000")
