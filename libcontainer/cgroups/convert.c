@@ -164,3 +164,127 @@ cg_dev_rules_allow (const struct cg_dev_rule *rules, size_t n, char type, int64_
     }
   return false;
 }
+
+/* ---- the rules as systemd's DeviceAllow list ---- */
+
+static void
+access_union (char *acc, const char *add)
+{
+  char out[4];
+  size_t k = 0;
+  for (const char *c = "rwm"; *c; c++)
+    if (strchr (acc, *c) || strchr (add, *c))
+      out[k++] = *c;
+  out[k] = '\0';
+  memcpy (acc, out, k + 1);
+}
+
+static void
+access_remove (char *acc, const char *drop)
+{
+  size_t k = 0;
+  for (const char *c = acc; *c; c++)
+    if (!strchr (drop, *c))
+      acc[k++] = *c;
+  acc[k] = '\0';
+}
+
+static bool
+num_overlap (int64_t a, int64_t b)
+{
+  return a < 0 || b < 0 || a == b;
+}
+
+/* Every device of e is also one of d. */
+static bool
+dev_covers (const struct cg_dev_rule *d, const struct cg_dev_allow *e)
+{
+  return (d->type == 'a' || d->type == e->type) && (d->major < 0 || d->major == e->major)
+         && (d->minor < 0 || d->minor == e->minor);
+}
+
+static int
+allow_add (struct cg_dev_allow **v, size_t *n, char type, int64_t major, int64_t minor,
+           const char *access, bool *exact)
+{
+  /* systemd has no "*:N" form: allow the whole type (both filters apply, so a
+   * wider systemd entry takes nothing away from the rules). */
+  if (major < 0 && minor >= 0)
+    {
+      minor = -1;
+      *exact = false;
+    }
+  for (size_t i = 0; i < *n; i++)
+    if ((*v)[i].type == type && (*v)[i].major == major && (*v)[i].minor == minor)
+      {
+        access_union ((*v)[i].access, access);
+        return 0;
+      }
+  struct cg_dev_allow *g = realloc (*v, (*n + 1) * sizeof **v);
+  if (g == NULL)
+    return -1;
+  *v = g;
+  g[*n] = (struct cg_dev_allow) { .type = type, .major = major, .minor = minor };
+  access_union (g[*n].access, access);
+  (*n)++;
+  return 0;
+}
+
+int
+cg_dev_allow_list (const struct cg_dev_rule *rules, size_t n, struct cg_dev_allow **out,
+                   size_t *len, bool *exact)
+{
+  struct cg_dev_allow *v = NULL;
+  size_t k = 0;
+  *exact = true;
+  /* Forward over the rules from "nothing allowed": an allow adds its devices and
+   * access, a deny takes its access away from the entries it covers whole. */
+  for (size_t i = 0; i < n; i++)
+    {
+      const struct cg_dev_rule *d = &rules[i];
+      if (d->allow)
+        {
+          if ((d->type != 'b' && allow_add (&v, &k, 'c', d->major, d->minor, d->access, exact) < 0)
+              || (d->type != 'c' && allow_add (&v, &k, 'b', d->major, d->minor, d->access, exact) < 0))
+            {
+              free (v);
+              return -1;
+            }
+          continue;
+        }
+      for (size_t j = 0; j < k;)
+        {
+          struct cg_dev_allow *e = &v[j];
+          bool hit = (d->type == 'a' || d->type == e->type) && num_overlap (d->major, e->major)
+                     && num_overlap (d->minor, e->minor) && strpbrk (e->access, d->access);
+          if (hit && !dev_covers (d, e))
+            *exact = false; /* a hole in a wider entry: systemd cannot say it */
+          else if (hit)
+            {
+              access_remove (e->access, d->access);
+              if (e->access[0] == '\0')
+                {
+                  memmove (e, e + 1, (k - j - 1) * sizeof *e);
+                  k--;
+                  continue;
+                }
+            }
+          j++;
+        }
+    }
+  *out = v;
+  *len = k;
+  return 0;
+}
+
+void
+cg_dev_allow_path (const struct cg_dev_allow *a, char *buf, size_t len)
+{
+  const char *group = a->type == 'b' ? "block" : "char";
+  if (a->major < 0)
+    snprintf (buf, len, "%s-*", group);
+  else if (a->minor < 0)
+    snprintf (buf, len, "%s-%" PRId64, group, a->major);
+  else
+    snprintf (buf, len, "/dev/%s/%" PRId64 ":%" PRId64, group, a->major, a->minor);
+}

@@ -40,4 +40,22 @@ void cg_dev_rule_format (const struct cg_dev_rule *d, char *buf, size_t len);
 bool cg_dev_rules_allow (const struct cg_dev_rule *rules, size_t n, char type, int64_t major,
                          int64_t minor, char acc);
 
+/* One entry of systemd's DeviceAllow= (DevicePolicy=strict): type 'c' or 'b';
+ * major -1 = the whole type, minor -1 = the whole major. */
+struct cg_dev_allow
+{
+  char type;
+  int64_t major, minor;
+  char access[4];
+};
+/* The rules (last match wins, default deny) as an allow list, which is all
+ * systemd can express. *exact is false when it is wider than the rules: a deny
+ * that cuts a hole in an earlier, wider allow (allow c *:*, deny c 1:11), or
+ * an allow "*:N". Never narrower: systemd's filter and ours both apply on v2.
+ * *out malloc'd. */
+int cg_dev_allow_list (const struct cg_dev_rule *rules, size_t n, struct cg_dev_allow **out,
+                       size_t *len, bool *exact);
+/* The DeviceAllow path: "/dev/char/1:3", "char-136", "block-*". */
+void cg_dev_allow_path (const struct cg_dev_allow *a, char *buf, size_t len);
+
 #endif

@@ -3,7 +3,8 @@
  * its first process, Delegate=yes so the subtree is ours, and the resources as
  * unit properties (so systemd keeps them across daemon-reloads). The same values
  * are then also written to the cgroup files, like runc and crun do, for what
- * systemd has no property for; device rules stay our eBPF program / v1 files. */
+ * systemd has no property for. Device rules are our eBPF program / v1 files, and
+ * on v2 also DevicePolicy=strict + DeviceAllow (append_devices). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
@@ -212,6 +213,39 @@ append_resources (sd_bus_message *msg, const struct unit_res *u)
   return 0;
 }
 
+/* DevicePolicy=strict and a DeviceAllow entry per allowed device, like runc:
+ * what systemd shows, and attaches again on a daemon-reload or set-property,
+ * is the same as our own filter (both apply: never narrower than it). Only on
+ * v2, where the programs stack; on v1 systemd would overwrite devices.allow
+ * with what it can express, which may be wider, so there the rules stay ours.
+ * reset: empty the list first (SetUnitProperties appends to it). */
+static int
+append_devices (sd_bus_message *msg, const struct spec_resources *r, bool reset)
+{
+  _cleanup_free_ struct cg_dev_rule *rules = NULL;
+  _cleanup_free_ struct cg_dev_allow *allow = NULL;
+  size_t n = 0, len = 0;
+  bool exact;
+  if (cg_device_rules (r, &rules, &n) < 0 || cg_dev_allow_list (rules, n, &allow, &len, &exact) < 0)
+    return -ENOMEM;
+  TRY (sd_bus_message_append (msg, "(sv)", "DevicePolicy", "s", "strict"));
+  if (reset)
+    TRY (sd_bus_message_append (msg, "(sv)", "DeviceAllow", "a(ss)", 0));
+  TRY (sd_bus_message_open_container (msg, 'r', "sv"));
+  TRY (sd_bus_message_append (msg, "s", "DeviceAllow"));
+  TRY (sd_bus_message_open_container (msg, 'v', "a(ss)"));
+  TRY (sd_bus_message_open_container (msg, 'a', "(ss)"));
+  for (size_t i = 0; i < len; i++)
+    {
+      char path[64];
+      cg_dev_allow_path (&allow[i], path, sizeof path);
+      TRY (sd_bus_message_append (msg, "(ss)", path, allow[i].access));
+    }
+  TRY (sd_bus_message_close_container (msg));
+  TRY (sd_bus_message_close_container (msg));
+  return sd_bus_message_close_container (msg);
+}
+
 static bool
 pid_in_scope (pid_t pid, const char *rel)
 {
@@ -257,6 +291,8 @@ cg_systemd_start (struct cgroup_manager *m, pid_t pid, struct error **err)
     r = sd_bus_message_append (msg, "(sv)", "PIDs", "au", 1, (uint32_t) pid);
   if (r >= 0)
     r = append_resources (msg, &u);
+  if (r >= 0 && m->layout == CGROUP_LAYOUT_V2)
+    r = append_devices (msg, m->res, false);
   if (r >= 0)
     r = sd_bus_message_close_container (msg);
   if (r >= 0)
@@ -317,6 +353,8 @@ cg_systemd_set_properties (struct cgroup_manager *m, const struct spec_resources
     r = sd_bus_message_open_container (msg, 'a', "(sv)");
   if (r >= 0)
     r = append_resources (msg, &u);
+  if (r >= 0 && m->layout == CGROUP_LAYOUT_V2 && res->devices_len > 0)
+    r = append_devices (msg, res, true);
   if (r >= 0)
     r = sd_bus_message_close_container (msg);
   if (r >= 0)

@@ -66,6 +66,19 @@ def _no_openat2_runtime(request, workdir):
     return rt
 
 
+def _console_stat_to_file(bundle):
+    """Facts of /dev/console go to a file in the rootfs, not through the pty: the
+    last output of a process that exits at once can be lost on its way through
+    the terminal (a race of the foreground proxy, seen in the slow v2 guest)."""
+    bundle.config["root"]["readonly"] = False
+    bundle.set_args("sh", "-c", "%s stat /dev/console > /console.facts" % h.HELPER)
+
+
+def _console_facts(bundle):
+    with open(os.path.join(bundle.rootfs, "console.facts")) as f:
+        return h.facts(f.read())
+
+
 @pytest.mark.parametrize("resolver", ["openat2", "env-fallback", "enosys"])
 @pytest.mark.parametrize("target", ["/dev/ptmx", "/dev/pts/ptmx"])
 def test_image_ptmx_symlink_to_host(request, capsa, workdir, bundle, cid, resolver, target):
@@ -79,7 +92,8 @@ def test_image_ptmx_symlink_to_host(request, capsa, workdir, bundle, cid, resolv
     dev = os.path.join(bundle.rootfs, "dev")
     os.makedirs(dev, exist_ok=True)
     os.symlink(target, os.path.join(dev, "ptmx"))
-    bundle.helper("stat", "/dev/console").write()
+    _console_stat_to_file(bundle)
+    bundle.write()
     host_devpts = os.stat("/dev/pts/ptmx").st_dev
     env = dict(os.environ)
     rt = capsa
@@ -89,7 +103,7 @@ def test_image_ptmx_symlink_to_host(request, capsa, workdir, bundle, cid, resolv
         rt = _no_openat2_runtime(request, workdir)
     r = rt.run(bundle, cid, env=env)
     if r.rc == 0:
-        f = h.facts(r.out.replace("\r", ""))
+        f = _console_facts(bundle)
         assert f.get("type") == "char", r
         got = tuple(int(x) for x in f["dev"].split(":"))
         assert got != (os.major(host_devpts), os.minor(host_devpts)), \
@@ -106,7 +120,8 @@ def test_ptmx_without_openat2_still_works(request, capsa, workdir, bundle, cid, 
     """The usual layout (devpts on /dev/pts, /dev/ptmx -> pts/ptmx) through the
     userspace resolver: the container gets a pty of its own devpts instance."""
     bundle.config["process"]["terminal"] = True
-    bundle.helper("stat", "/dev/console").write()
+    _console_stat_to_file(bundle)
+    bundle.write()
     env = dict(os.environ)
     rt = capsa
     if resolver == "env-fallback":
@@ -115,7 +130,7 @@ def test_ptmx_without_openat2_still_works(request, capsa, workdir, bundle, cid, 
         rt = _no_openat2_runtime(request, workdir)
     r = rt.run(bundle, cid, env=env)
     assert r.rc == 0, r
-    f = h.facts(r.out.replace("\r", ""))
+    f = _console_facts(bundle)
     host_devpts = os.stat("/dev/pts/ptmx").st_dev
     assert f["type"] == "char" and f["rdev"].startswith("136:"), r
     assert f["dev"] != "%d:%d" % (os.major(host_devpts), os.minor(host_devpts)), r
