@@ -267,7 +267,15 @@ struct exec_child
   int preserve_fds;
   struct seccomp_plan *seccomp;      /* compiled by the parent, or NULL */
   int root_fd;                       /* the init's root when we share its mount ns, or -1 */
+  int *attach_fds;                   /* v1 `tasks` files to write "0" to first thing */
+  size_t attach_n;
 };
+
+static int
+exec_enter_some (void *plan, pid_t pid, bool v1, bool v2, struct error **err)
+{
+  return exec_cgroup_enter_some (plan, pid, v1, v2, err);
+}
 
 static int
 exec_process_main (struct exec_child *x, struct error **err)
@@ -324,12 +332,11 @@ exec_process_main (struct exec_child *x, struct error **err)
 
 /* The command line options we were given live in the caller's memory, which
  * the container must not read (child_guard.h): copy what the process takes
- * from them, then wipe it. */
+ * from them (the parent does, before the wipe around the clone). */
 static void
-exec_process_hide_caller (struct spec_process *p)
+exec_process_keep_strings (struct spec_process *p, const struct guard_caller *g0)
 {
-  struct guard_caller g;
-  guard_caller_find (&g);
+  const struct guard_caller g = *g0;
   guard_keep_strv (&g, p->args, p->args_len);
   guard_keep_strv (&g, p->env, p->env_len);
   guard_keep_string (&g, &p->cwd);
@@ -344,7 +351,6 @@ exec_process_hide_caller (struct spec_process *p)
       guard_keep_strv (&g, c->inheritable, c->inheritable_len);
       guard_keep_strv (&g, c->ambient, c->ambient_len);
     }
-  guard_caller_wipe (&g, "capsa exec");
 }
 
 /* The exec'd process. We joined the container's pid and time namespaces for our
@@ -357,10 +363,26 @@ exec_child_main (struct exec_child *x)
   /* We are already visible in the container's pid namespace (born there, and
    * non-dumpable from birth: the parent made itself so before the clone). Drop
    * the state dir, the cgroup dir and the log file before anything else. */
-  int keep[] = { x->init_pidfd, x->console_sock, x->root_fd };
+  int keep[3 + x->attach_n];
+  keep[0] = x->init_pidfd;
+  keep[1] = x->console_sock;
+  keep[2] = x->root_fd;
+  for (size_t i = 0; i < x->attach_n; i++)
+    keep[3 + i] = x->attach_fds[i];
   if (guard_child_start (x->sync_fd, x->preserve_fds, keep, ARRAY_SIZE (keep), false, &err) < 0)
     sync_fail (x->sync_fd, err);
-  exec_process_hide_caller ((struct spec_process *) x->config->process);
+  /* Into the container's v1 cgroups, and those host files closed, before we
+   * join anything (the parent waits for this before GO). */
+  if (x->attach_n > 0)
+    {
+      int failed = cgroup_self_attach_run (x->attach_fds, x->attach_n);
+      if (sync_send (x->sync_fd, SYNC_ATTACHED, failed, NULL, -1, &err) < 0)
+        sync_fail (x->sync_fd, err);
+    }
+  /* Born wiped (the parent hid its argv around the clone); this clears environ. */
+  struct guard_caller g;
+  guard_caller_find (&g);
+  guard_caller_wipe (&g, "capsa exec");
   sigset_t all;
   sigemptyset (&all);
   sigprocmask (SIG_SETMASK, &all, NULL);
@@ -507,7 +529,30 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
       error_set (err, errno, "prctl(PR_SET_DUMPABLE, 0)");
       goto out;
     }
+  /* v1: the process moves itself (cgroups/self_attach.c). */
+  struct cgroup_self_attach sa = { NULL, 0 };
+  if (exec_cgroup_self_attach_open (cgplan, &sa, err) < 0)
+    goto out;
+  x.attach_fds = sa.fds;
+  x.attach_n = sa.n;
+  size_t self_attach = sa.n;
+  /* The child is visible in the container from birth: it must be born with
+   * nothing of our command line and environment in its memory. */
+  struct guard_caller g;
+  struct guard_saved saved;
+  guard_caller_find (&g);
+  exec_process_keep_strings (p, &g);
+  if (guard_caller_hide_for_clone (&g, "capsa exec", &saved, err) < 0)
+    {
+      cgroup_self_attach_close (&sa);
+      goto out;
+    }
   pid_t pid = spawn_clone (0, exec_cgroup_clone_fd (cgplan), &r.pidfd, &in_cgroup);
+  if (pid != 0)
+    {
+      guard_caller_restore (&saved);
+      cgroup_self_attach_close (&sa); /* the child has its copies */
+    }
   if (pid < 0)
     {
       error_set (err, errno, "clone the exec process");
@@ -524,7 +569,8 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
   if (process_apply_parent_side (p, r.pid, err) < 0)
     goto fail;
   /* Not running container code yet (it waits for GO): a failed join kills it. */
-  if (!in_cgroup && exec_cgroup_enter (cgplan, r.pid, err) < 0)
+  if (cgplan && spawn_place_rest (exec_enter_some, cgplan, sp[0], r.pid, self_attach, in_cgroup,
+                                  err) < 0)
     goto fail;
   if (sync_send (sp[0], SYNC_GO, r.pid, NULL, -1, err) < 0)
     goto fail;

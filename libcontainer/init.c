@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cgroups/cgroup.h"
 #include "child_guard.h"
 #include "devices.h"
 #include "finalize.h"
@@ -237,6 +238,13 @@ run_init (struct init_args *a, struct error **err)
     return -1;
   r.source_trees = trees;
   pid_t host_pid = m.value;
+  if (a->attach_n > 0)
+    {
+      int failed = cgroup_self_attach_run (a->attach_fds, a->attach_n);
+      a->attach_n = 0;
+      if (sync_send (a->sync_fd, SYNC_ATTACHED, failed, NULL, -1, err) < 0)
+        return -1;
+    }
   if (a->defer_dumpable && guard_nondumpable (err) < 0)
     return -1;
 
@@ -371,7 +379,11 @@ init_guard_start (struct init_args *a, struct error **err)
   /* Everything else we inherited goes: the state dir (its flock belongs to the
    * parent's open file and would block start/kill/delete), the cgroup dir fd
    * of clone3, the log file. The fifo is an O_PATH fd of exec.fifo alone. */
-  int keep[] = { a->fifo_fd, a->console_sock };
+  int keep[2 + a->attach_n];
+  keep[0] = a->fifo_fd;
+  keep[1] = a->console_sock;
+  for (size_t i = 0; i < a->attach_n; i++)
+    keep[2 + i] = a->attach_fds[i];
   struct guard_caller g;
   a->statedir_fd = -1;
   if (guard_child_start (a->sync_fd, a->preserve_fds, keep, ARRAY_SIZE (keep), a->defer_dumpable,

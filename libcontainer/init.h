@@ -25,6 +25,8 @@ struct init_args
   bool userns;              /* runs in a new or joined user namespace */
   bool host_mount_ns;       /* no mount namespace in the config */
   struct seccomp_plan *seccomp; /* compiled by the parent, or NULL */
+  int *attach_fds;          /* v1 `tasks` files to write "0" to after GO (self_attach.c) */
+  size_t attach_n;
   bool defer_dumpable;      /* born dumpable: the unprivileged parent writes our id
                                maps; non-dumpable right after (child_guard.h) */
 };

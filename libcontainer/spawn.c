@@ -238,6 +238,34 @@ child_error_instead (int sock, struct error **err)
   sync_error_from (&m, err);
 }
 
+static int
+manager_enter_some (void *cg, pid_t pid, bool v1, bool v2, struct error **err)
+{
+  return cgroup_enter_some (cg, pid, v1, v2, err);
+}
+
+int
+spawn_place_rest (spawn_enter_fn enter, void *arg, int sock, pid_t pid, size_t self_attach,
+                  bool born_in_cgroup, struct error **err)
+{
+  bool v1_done = false;
+  if (self_attach > 0)
+    {
+      struct sync_msg m;
+      if (sync_expect (sock, SYNC_ATTACHED, &m, NULL, err) < 0)
+        return -1;
+      v1_done = m.value == 0;
+      if (v1_done)
+        log_debug ("cgroup: %d moved itself into %zu v1 hierarchies", (int) pid, self_attach);
+      else
+        log_debug ("cgroup: %d of %zu v1 self-attach writes failed, the parent moves %d",
+                   m.value, self_attach, (int) pid);
+    }
+  if (v1_done && born_in_cgroup)
+    return 0;
+  return enter (arg, pid, !v1_done, !born_in_cgroup, err);
+}
+
 int
 spawn_container (struct init_args *a, struct cgroup_manager *cg, struct spawn_result *out,
                  struct error **err)
@@ -262,10 +290,23 @@ spawn_container (struct init_args *a, struct cgroup_manager *cg, struct spawn_re
   _cleanup_close_ int sock = sp[0];
   a->sync_fd = sp[1];
 
-  int cgfd = cg ? cgroup_clone_into_fd (cg) : -1;
+  /* v1: the init moves itself (cgroups/self_attach.c); v2 and the cgroup2
+   * tree of a hybrid host: born there. */
+  struct cgroup_self_attach sa = { NULL, 0 };
+  if (cg && cgroup_self_attach_open (cg, &sa, err) < 0)
+    {
+      close (sp[1]);
+      return -1;
+    }
+  a->attach_fds = sa.fds;
+  a->attach_n = sa.n;
+  size_t self_attach = sa.n;
+  int cgfd = cg ? cgroup_birth_fd (cg) : -1;
   uint64_t flags = intermediate ? 0 : (plan.new_flags & ~CLONE_NEWCGROUP);
   a->defer_dumpable = !guard_parent_before_clone (plan.new_user);
   pid_t pid = spawn_clone (flags, cgfd, &out->pidfd, &in_cgroup);
+  if (pid != 0)
+    cgroup_self_attach_close (&sa); /* the child has its copies */
   if (pid < 0)
     {
       close (sp[1]);
@@ -338,17 +379,24 @@ placed:
     goto fail;
   if (sync_send (sock, SYNC_GO, out->pid, NULL, -1, err) < 0)
     goto fail;
-  /* GO first: on cgroup v1 each cgroup.procs write may wait for an RCU grace
-   * period (~10 ms without favordynmods), and that now overlaps the child's
-   * first mounts; it waits for CGROUP_DONE only before the cgroup namespace and
-   * the cgroup mounts. (Born in the cgroup by clone3 on v2: nothing to wait for.) */
-  if ((cg && !in_cgroup && cgroup_enter (cg, out->pid, err) < 0)
-      || sync_send (sock, SYNC_CGROUP_DONE, 0, NULL, -1, err) < 0)
+  /* After GO the init moves itself into the v1 hierarchies and says how that
+   * went; what it could not do, and a cgroup2 tree it was not born in, is ours
+   * (each cgroup.procs write of ours may wait ~10 ms for RCU on v1). The init
+   * waits for CGROUP_DONE only before the cgroup namespace and mounts. */
+  if (cg && spawn_place_rest (manager_enter_some, cg, sock, out->pid, self_attach, in_cgroup, err) < 0)
+    {
+      child_error_instead (sock, err);
+      goto fail;
+    }
+  if (sync_send (sock, SYNC_CGROUP_DONE, 0, NULL, -1, err) < 0)
     {
       child_error_instead (sock, err);
       goto fail;
     }
   if (spawn_serve (a, sock, out, err) < 0)
+    goto fail;
+  /* Before we call it created: every limit really applies to it. */
+  if (cg && cgroup_check_placed (cg, out->pid, err) < 0)
     goto fail;
   return 0;
 

@@ -32,6 +32,13 @@ int spawn_serve (struct init_args *a, int sock, struct spawn_result *out, struct
  * (*in_cgroup tells whether that worked). Returns 0 in the child. */
 pid_t spawn_clone (uint64_t flags, int cgroup_fd, int *pidfd, bool *in_cgroup);
 
+/* After the child's v1 self-attach (self_attach > 0: it reports SYNC_ATTACHED),
+ * place pid where it is not yet: failed v1 hierarchies, the cgroup2 tree when it
+ * was not born there. Used by create and exec. */
+typedef int (*spawn_enter_fn) (void *arg, pid_t pid, bool v1, bool v2, struct error **err);
+int spawn_place_rest (spawn_enter_fn enter, void *arg, int sock, pid_t pid, size_t self_attach,
+                      bool born_in_cgroup, struct error **err);
+
 /* Kill (SIGKILL) and reap a child we spawned. */
 void spawn_abort (struct spawn_result *r);
 

@@ -26,6 +26,7 @@ enum sync_type
                          writes it to the parent's log and reads on */
   SYNC_MOUNT_SOURCE,  /* P -> C, before GO: the detached source (fd) of config
                          mount number value (mount_sources.c) */
+  SYNC_ATTACHED,      /* C -> P: v1 self-attach done; value: writes that failed */
 };
 
 struct sync_msg

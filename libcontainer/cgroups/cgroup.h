@@ -35,6 +35,32 @@ int cgroup_create (struct cgroup_manager *m, struct error **err);
 int cgroup_clone_into_fd (struct cgroup_manager *m);
 /* Move pid into the cgroup(s) (no-op when it was born there). */
 int cgroup_enter (struct cgroup_manager *m, pid_t pid, struct error **err);
+
+/* The cgroup a new process can be born in with clone3(CLONE_INTO_CGROUP): the v2
+ * leaf, or on a hybrid host the container's cgroup in the cgroup2 tree (the v1
+ * hierarchies then need self-attach or cgroup_enter_some); -1 when none. */
+int cgroup_birth_fd (struct cgroup_manager *m);
+
+/* self_attach.c: v1 placement by the child itself (no RCU wait). The parent
+ * opens each v1 hierarchy's `tasks` file of the container's cgroup (n == 0 when
+ * it does not apply: v2, systemd, a file it cannot open); the still
+ * single-threaded child writes "0" to each and closes them
+ * (cgroup_self_attach_run, returns how many failed); the parent completes what
+ * is left with cgroup_enter_some (v1: its own write for every v1 hierarchy, v2:
+ * the cgroup2 tree) and checks with cgroup_check_placed. */
+struct cgroup_self_attach
+{
+  int *fds;
+  size_t n;
+};
+bool cgroup_self_attach_enabled (void);
+int cgroup_self_attach_open (struct cgroup_manager *m, struct cgroup_self_attach *sa,
+                             struct error **err);
+void cgroup_self_attach_close (struct cgroup_self_attach *sa);
+int cgroup_self_attach_run (int *fds, size_t n);
+int cgroup_enter_some (struct cgroup_manager *m, pid_t pid, bool v1, bool v2, struct error **err);
+/* Every (non-optional) hierarchy lists pid in the container's cgroup. */
+int cgroup_check_placed (struct cgroup_manager *m, pid_t pid, struct error **err);
 /* Apply (updated) resources. */
 int cgroup_update (struct cgroup_manager *m, const struct spec_resources *r, struct error **err);
 /* Signal every process in the cgroup (cgroup.kill on v2 for SIGKILL; thaws first). */

@@ -19,7 +19,8 @@ struct exec_cgroup
   size_t n;        /* the manager's hierarchies, in its order */
   char **dirs;     /* where the process goes in each */
   bool *optional;  /* the hybrid cgroup2 tree: a failed join only warns, as cgroup_enter */
-  int clone_fd;    /* v2: dirs[the unified tree], open for CLONE_INTO_CGROUP */
+  bool *v2;        /* the cgroup2 tree (born there by clone3), else a v1 hierarchy */
+  int clone_fd;    /* v2 and hybrid: dirs[the unified tree], open for CLONE_INTO_CGROUP */
 };
 
 void
@@ -177,6 +178,7 @@ exec_cgroup_free (struct exec_cgroup *p)
     free (p->dirs[i]);
   free (p->dirs);
   free (p->optional);
+  free (p->v2);
   if (p->clone_fd >= 0)
     close (p->clone_fd);
   free (p);
@@ -287,7 +289,8 @@ exec_cgroup_plan (struct cgroup_manager *m, char *const *args, struct exec_cgrou
   p = calloc (1, sizeof *p);
   subs_of = calloc (m->n ? m->n : 1, sizeof *subs_of);
   if (p == NULL || subs_of == NULL || (p->dirs = calloc (m->n + 1, sizeof *p->dirs)) == NULL
-      || (p->optional = calloc (m->n + 1, sizeof *p->optional)) == NULL)
+      || (p->optional = calloc (m->n + 1, sizeof *p->optional)) == NULL
+      || (p->v2 = calloc (m->n + 1, sizeof *p->v2)) == NULL)
     {
       error_set (err, ENOMEM, "--cgroup");
       goto out;
@@ -297,19 +300,24 @@ exec_cgroup_plan (struct cgroup_manager *m, char *const *args, struct exec_cgrou
   if (assign_subs (m, subs, nsubs, subs_of, err) < 0)
     goto out;
   for (size_t i = 0; i < m->n; i++)
-    if (resolve_dir (m, i, subs_of[i], p, err) < 0)
-      goto out;
-  if (m->layout == CGROUP_LAYOUT_V2)
     {
-      struct cg_hier *u = cg_unified (m);
-      if (u == NULL)
-        {
-          error_set (err, ENOENT, "container cgroup not found");
-          goto out;
-        }
+      if (resolve_dir (m, i, subs_of[i], p, err) < 0)
+        goto out;
+      p->v2[i] = m->h[i].v2;
+    }
+  struct cg_hier *u = cg_unified (m);
+  if (m->layout == CGROUP_LAYOUT_V2 && u == NULL)
+    {
+      error_set (err, ENOENT, "container cgroup not found");
+      goto out;
+    }
+  /* Born in the cgroup2 target (v2, or the hybrid tree, where a failure only
+   * means the parent's write after all). */
+  if (u && (m->layout == CGROUP_LAYOUT_V2 || m->layout == CGROUP_LAYOUT_HYBRID))
+    {
       const char *dir = p->dirs[u - m->h];
       p->clone_fd = open (dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-      if (p->clone_fd < 0)
+      if (p->clone_fd < 0 && m->layout == CGROUP_LAYOUT_V2)
         {
           error_set (err, errno, "--cgroup: open \"%s\"", dir);
           goto out;
@@ -325,11 +333,47 @@ out:
 }
 
 int
+exec_cgroup_self_attach_open (struct exec_cgroup *p, struct cgroup_self_attach *sa,
+                              struct error **err)
+{
+  sa->fds = NULL;
+  sa->n = 0;
+  if (p == NULL || !cgroup_self_attach_enabled ())
+    return 0;
+  sa->fds = calloc (p->n ? p->n : 1, sizeof *sa->fds);
+  if (sa->fds == NULL)
+    return error_set (err, ENOMEM, "cgroup self-attach");
+  for (size_t i = 0; i < p->n; i++)
+    {
+      _cleanup_free_ char *path = NULL;
+      if (p->v2[i])
+        continue;
+      int fd = asprintf (&path, "%s/tasks", p->dirs[i]) < 0 ? -1 : open (path, O_WRONLY | O_CLOEXEC);
+      if (fd < 0)
+        {
+          /* exec_cgroup_enter_some reports what is wrong. */
+          cgroup_self_attach_close (sa);
+          return 0;
+        }
+      sa->fds[sa->n++] = fd;
+    }
+  return 0;
+}
+
+int
 exec_cgroup_enter (struct exec_cgroup *p, pid_t pid, struct error **err)
+{
+  return exec_cgroup_enter_some (p, pid, true, true, err);
+}
+
+int
+exec_cgroup_enter_some (struct exec_cgroup *p, pid_t pid, bool v1, bool v2, struct error **err)
 {
   for (size_t i = 0; p && i < p->n; i++)
     {
       struct error *e = NULL;
+      if ((p->v2[i] && !v2) || (!p->v2[i] && !v1))
+        continue;
       if (cg_writef (p->dirs[i], "cgroup.procs", &e, "%d", (int) pid) == 0)
         continue;
       if (p->optional[i])

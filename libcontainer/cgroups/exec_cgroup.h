@@ -43,6 +43,14 @@ int exec_cgroup_clone_fd (struct exec_cgroup *p);
 /* Move pid into every target. On failure the caller must kill pid: it may be
  * outside the container's cgroup in some hierarchy. */
 int exec_cgroup_enter (struct exec_cgroup *p, pid_t pid, struct error **err);
+/* Only the v1 hierarchies (v1) and/or the cgroup2 tree (v2): what the process
+ * did not do itself, or was not born in. */
+int exec_cgroup_enter_some (struct exec_cgroup *p, pid_t pid, bool v1, bool v2,
+                            struct error **err);
+/* The v1 targets' `tasks` files for the exec'd process to move itself
+ * (cgroups/self_attach.c); sa->n == 0 when it does not apply. */
+int exec_cgroup_self_attach_open (struct exec_cgroup *p, struct cgroup_self_attach *sa,
+                                  struct error **err);
 void exec_cgroup_free (struct exec_cgroup *p);
 
 #endif

@@ -409,11 +409,9 @@ fail:
   return -1;
 }
 
-int
-cgroup_clone_into_fd (struct cgroup_manager *m)
+static int
+unified_leaf_fd (struct cgroup_manager *m)
 {
-  if (m->layout != CGROUP_LAYOUT_V2)
-    return -1;
   if (m->leaf_fd < 0)
     {
       struct cg_hier *u = cg_unified (m);
@@ -421,6 +419,21 @@ cgroup_clone_into_fd (struct cgroup_manager *m)
         m->leaf_fd = open (u->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     }
   return m->leaf_fd;
+}
+
+int
+cgroup_clone_into_fd (struct cgroup_manager *m)
+{
+  return m->layout == CGROUP_LAYOUT_V2 ? unified_leaf_fd (m) : -1;
+}
+
+int
+cgroup_birth_fd (struct cgroup_manager *m)
+{
+  /* systemd makes the scope with the first process in it. */
+  if (m->layout == CGROUP_LAYOUT_V2 || (m->layout == CGROUP_LAYOUT_HYBRID && !m->systemd))
+    return unified_leaf_fd (m);
+  return -1;
 }
 
 int
