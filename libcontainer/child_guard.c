@@ -106,8 +106,8 @@ guard_keep_strv (const struct guard_caller *g, char **v, size_t n)
     guard_keep_string (g, &v[i]);
 }
 
-void
-guard_caller_wipe (const struct guard_caller *g, const char *title)
+static void
+wipe_memory (const struct guard_caller *g, const char *title)
 {
   if (g->args)
     {
@@ -123,9 +123,54 @@ guard_caller_wipe (const struct guard_caller *g, const char *title)
     }
   if (g->env)
     memset (g->env, 0, (size_t) (g->env_end - g->env));
+}
+
+void
+guard_caller_wipe (const struct guard_caller *g, const char *title)
+{
+  wipe_memory (g, title);
   /* environ pointed into what we just wiped: nothing of it is ours to pass on
    * (hooks run from here get only their config env). */
   clearenv ();
+}
+
+int
+guard_caller_hide_for_clone (const struct guard_caller *g, const char *title,
+                             struct guard_saved *s, struct error **err)
+{
+  memset (s, 0, sizeof *s);
+  s->g = *g;
+  size_t alen = g->args ? (size_t) (g->args_end - g->args) : 0;
+  size_t elen = g->env ? (size_t) (g->env_end - g->env) : 0;
+  s->args = alen ? malloc (alen) : NULL;
+  s->env = elen ? malloc (elen) : NULL;
+  if ((alen && s->args == NULL) || (elen && s->env == NULL))
+    {
+      free (s->args);
+      free (s->env);
+      s->args = s->env = NULL;
+      return error_set (err, ENOMEM, "hide the command line");
+    }
+  if (alen)
+    memcpy (s->args, g->args, alen);
+  if (elen)
+    memcpy (s->env, g->env, elen);
+  /* Our environ array stays (clearenv might free it): its strings read "" in
+   * the child until the child clears it at its first step. */
+  wipe_memory (g, title);
+  return 0;
+}
+
+void
+guard_caller_restore (struct guard_saved *s)
+{
+  if (s->args)
+    memcpy (s->g.args, s->args, (size_t) (s->g.args_end - s->g.args));
+  if (s->env)
+    memcpy (s->g.env, s->env, (size_t) (s->g.env_end - s->g.env));
+  free (s->args);
+  free (s->env);
+  s->args = s->env = NULL;
 }
 
 int

@@ -43,6 +43,18 @@ void guard_keep_strv (const struct guard_caller *g, char **v, size_t n);
  * nothing, and our environment is empty. */
 void guard_caller_wipe (const struct guard_caller *g, const char *title);
 
+/* A parent whose child is visible from birth (exec: born in the container's pid
+ * namespace) wipes its own copy around the clone, so that the child is born
+ * wiped, and then gets it back: hide before the clone, restore after it. */
+struct guard_saved
+{
+  struct guard_caller g;
+  char *args, *env;   /* copies of the wiped bytes */
+};
+int guard_caller_hide_for_clone (const struct guard_caller *g, const char *title,
+                                 struct guard_saved *s, struct error **err);
+void guard_caller_restore (struct guard_saved *s);
+
 /* After the sync socket is closed: log lines have nowhere to go. */
 void guard_child_log_off (void);
 

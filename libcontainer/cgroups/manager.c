@@ -436,6 +436,32 @@ cgroup_birth_fd (struct cgroup_manager *m)
   return -1;
 }
 
+/* Write pid into cgroup.procs of the v1 hierarchies (v1) and/or the cgroup2
+ * tree (v2). */
+static int
+enter_hierarchies (struct cgroup_manager *m, pid_t pid, bool v1, bool v2, struct error **err)
+{
+  for (size_t i = 0; i < m->n; i++)
+    {
+      struct cg_hier *h = &m->h[i];
+      struct error *e = NULL;
+      if ((h->v2 && !v2) || (!h->v2 && !v1))
+        continue;
+      if (cg_writef (h->dir, "cgroup.procs", &e, "%d", (int) pid) == 0)
+        continue;
+      if (h->v2 && m->layout == CGROUP_LAYOUT_HYBRID)
+        {
+          /* The hybrid unified tree only carries hugetlb here: not fatal. */
+          log_warn ("cgroup: %s", e->msg);
+          error_free (&e);
+          continue;
+        }
+      error_propagate (err, &e);
+      return -1;
+    }
+  return 0;
+}
+
 int
 cgroup_enter (struct cgroup_manager *m, pid_t pid, struct error **err)
 {
@@ -454,23 +480,15 @@ cgroup_enter (struct cgroup_manager *m, pid_t pid, struct error **err)
         return -1;
       return cg_apply_resources (m, m->res ? m->res : &none, true, err);
     }
-  for (size_t i = 0; i < m->n; i++)
-    {
-      struct cg_hier *h = &m->h[i];
-      struct error *e = NULL;
-      if (cg_writef (h->dir, "cgroup.procs", &e, "%d", (int) pid) == 0)
-        continue;
-      if (h->v2 && m->layout == CGROUP_LAYOUT_HYBRID)
-        {
-          /* The hybrid unified tree only carries hugetlb here: not fatal. */
-          log_warn ("cgroup: %s", e->msg);
-          error_free (&e);
-          continue;
-        }
-      error_propagate (err, &e);
-      return -1;
-    }
-  return 0;
+  return enter_hierarchies (m, pid, true, true, err);
+}
+
+int
+cgroup_enter_some (struct cgroup_manager *m, pid_t pid, bool v1, bool v2, struct error **err)
+{
+  if (m->systemd)
+    return cgroup_enter (m, pid, err);
+  return enter_hierarchies (m, pid, v1, v2, err);
 }
 
 int

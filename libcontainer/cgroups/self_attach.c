@@ -108,32 +108,6 @@ cgroup_self_attach_run (int *fds, size_t n)
   return failed;
 }
 
-int
-cgroup_enter_some (struct cgroup_manager *m, pid_t pid, bool v1, bool v2, struct error **err)
-{
-  if (m->systemd)
-    return cgroup_enter (m, pid, err);
-  for (size_t i = 0; i < m->n; i++)
-    {
-      struct cg_hier *h = &m->h[i];
-      struct error *e = NULL;
-      if ((h->v2 && !v2) || (!h->v2 && !v1))
-        continue;
-      if (cg_writef (h->dir, "cgroup.procs", &e, "%d", (int) pid) == 0)
-        continue;
-      if (h->v2 && m->layout == CGROUP_LAYOUT_HYBRID)
-        {
-          /* The hybrid unified tree only carries hugetlb here: not fatal. */
-          log_warn ("cgroup: %s", e->msg);
-          error_free (&e);
-          continue;
-        }
-      error_propagate (err, &e);
-      return -1;
-    }
-  return 0;
-}
-
 /* The hierarchy's line of /proc/<pid>/cgroup: "ID:controllers:path". */
 static const char *
 path_in (const char *lines, const struct cg_hier *h, size_t *len)
