@@ -35,7 +35,7 @@ ROOTFS=$(CAPSA_BUILD_DIR=$BUILD_DIR /usr/bin/python3 -c \
   "import sys; sys.path.insert(0, 'tests/integration'); import capsa_harness as h; print(h.build_rootfs())") \
   || exit 1
 GUEST_BASE=/tmp/capsa-tests
-TESTS="test_cgroups.py test_device_rules.py"
+TESTS="test_cgroups.py test_device_rules.py test_cgroup_placement.py"
 
 status=0
 for mode in $MODES; do
