@@ -322,3 +322,32 @@ def test_update_changes_only_what_it_names(dk, name):
         want.update(changed)
         assert cgroup_limits(dk, name) == want, flags
     assert dk.inspect(name, "{{.State.Running}}") == "true"
+
+
+# ------------------------------------------- --device PATH:DEST:r (issue 16 item 11)
+
+def open_probe(paths):
+    """sh that opens each path for reading, writing and both, one line each:
+    `PATH MODE ok` or `PATH MODE <the shell's error>` (a subshell, so a failed
+    redirection does not end the script)."""
+    lines = []
+    for p in paths:
+        for mode, redir in (("r", "<"), ("w", ">"), ("rw", "<>")):
+            lines.append("echo %s %s $( (true %s %s) 2>&1 && echo ok)" % (p, mode, redir, p))
+    return "; ".join(lines)
+
+
+def test_device_read_only_rule(dk):
+    """`--device /dev/fuse:/dev/f:r` gives the node with an "r" device rule: it opens for
+    reading; opening it for writing is refused by the device cgroup (EPERM), and so is
+    a copy of it made with mknod.  capsa used to leave it writable."""
+    if not os.path.exists("/dev/fuse"):
+        pytest.skip("no /dev/fuse on this host (modprobe fuse)")
+    out = ok(dk.run("--rm", "--cap-add", "MKNOD", "--device", "/dev/fuse:/dev/f:r", IMG,
+                    "sh", "-c", "mknod /dev/f2 c 10 229 && chmod 666 /dev/f2; " +
+                    open_probe(["/dev/f", "/dev/f2"])))
+    got = {tuple(l.split(" ", 2)[:2]): l.split(" ", 2)[2] for l in out.splitlines()
+           if l.count(" ") >= 2}
+    assert got.get(("/dev/f", "r")) == "ok", out
+    for key in [("/dev/f", "w"), ("/dev/f", "rw"), ("/dev/f2", "w"), ("/dev/f2", "rw")]:
+        assert "Operation not permitted" in got.get(key, ""), (key, out)
