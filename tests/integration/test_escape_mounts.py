@@ -119,7 +119,11 @@ def test_race_swapped_volume_destination(capsa, make_bundle, cid, workdir):
     print("race: %d runs, %d started, %s, volume %s, errors %s"
           % (runs, started, out.strip() or "flipper stopped", os.listdir(vol), sorted(errors)))
     assert os.listdir(vol) == [], "a \"ro\" volume was written from a container"
-    assert host_mount_points() - before == set()
+    # A mount that escaped would land on the host's /, /dev/shm (the swap target) or
+    # under the test's own tree; engines running meanwhile on the host make others.
+    new = {m for m in host_mount_points() - before
+           if m in ("/", "/dev/shm") or m.startswith(workdir) or m.startswith("/dev/")}
+    assert new == set(), new
     assert runs >= 10 and started > 0, (runs, started)
 
 
