@@ -183,9 +183,30 @@ prepare_seccomp (const struct lc_context *ctx, const struct spec_seccomp *s,
 }
 
 
+/* The limits of linux.resources that a config asks for, as their JSON names
+ * ("" when none: `{}` and device rules alone are no limits). */
+static void
+resources_asked (const struct spec_resources *r, char *buf, size_t size)
+{
+  const struct { bool set; const char *name; } f[] = {
+    { r->memory != NULL, "memory" }, { r->cpu != NULL, "cpu" }, { r->has_pids, "pids" },
+    { r->block_io != NULL, "blockIO" }, { r->hugepage_limits_len > 0, "hugepageLimits" },
+    { r->network != NULL, "network" }, { r->rdma_len > 0, "rdma" },
+    { r->unified_len > 0, "unified" },
+  };
+  size_t off = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+    if (f[i].set && off < size)
+      off += snprintf (buf + off, size - off, "%s%s", off ? ", " : "", f[i].name);
+}
+
 /* --rootless (runc's "ignore cgroup permission errors"): an unprivileged user
- * without a delegated cgroup still gets a container, without a cgroup, as long
- * as the config asks for no resource limits. Clears *err when it applies. */
+ * without a cgroup it may write still gets a container, without a cgroup. What
+ * the config asked for and cannot have is said in a warning (as crun does);
+ * device rules need no cgroup here, since a user namespace cannot mknod. A
+ * delegated cgroup (cgroupsPath in a subtree the user owns) applies it all.
+ * Clears *err when it applies. */
 static bool
 rootless_without_cgroup (const struct lc_context *ctx, const struct spec_config *c,
                          struct error **err)
@@ -193,12 +214,14 @@ rootless_without_cgroup (const struct lc_context *ctx, const struct spec_config 
   int e = err && *err ? (*err)->errnum : 0;
   if (!ctx->rootless || (e != EACCES && e != EPERM && e != EROFS))
     return false;
+  char asked[128] = "";
   if (c->linux_ && c->linux_->resources)
-    {
-      error_wrap (err, "rootless: linux.resources needs a cgroup this user may write");
-      return false;
-    }
-  log_debug ("rootless: running without a cgroup (%s)", (*err)->msg);
+    resources_asked (c->linux_->resources, asked, sizeof asked);
+  if (asked[0])
+    log_warn ("rootless: linux.resources (%s) not applied: no cgroup this user may write (%s)",
+              asked, (*err)->msg);
+  else
+    log_debug ("rootless: running without a cgroup (%s)", (*err)->msg);
   error_free (err);
   return true;
 }

@@ -15,6 +15,7 @@
 
 #include "devices.h"
 #include "mounts_internal.h"
+#include "namespaces.h"
 #include "util/fs.h"
 #include "util/mount_api.h"
 #include "spec/util/cleanup.h"
@@ -162,7 +163,9 @@ create_device (struct rootfs_ctx *r, int devfd, const char *path, char type, dev
   if (*name == '\0')
     return error_set (err, EINVAL, "device \"%s\": no file name", path);
 
-  if (r->userns)
+  /* Also when capsa itself runs in a user namespace (podman rootless) and the
+   * config adds none: mknod is refused there all the same. */
+  if (r->userns || !ns_in_initial_userns ())
     return bind_host_device (parent, name, path, path, err);
   return make_node (parent, name, ftype, perm, dev, uid, gid, path, err);
 }

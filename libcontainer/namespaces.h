@@ -20,6 +20,9 @@ struct ns_plan
   bool join_user;
 };
 
+/* True unless this process lives in a user namespace other than the initial one. */
+bool ns_in_initial_userns (void);
+
 int ns_plan_build (const struct spec_config *c, struct ns_plan *plan);
 int ns_clone_flag (enum spec_ns_type t);
 

@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "exe_seal.h"
 #include "log.h"
+#include "namespaces.h"
 #include "spec/util/cleanup.h"
 
 #define DEFAULT_ROOT "/run/capsa"
@@ -262,6 +263,20 @@ help_command (struct cli *cli, const struct opt_spec *globals, int argc, char **
   return c->run (cli, 2, help_argv);
 }
 
+/* The state root follows $XDG_RUNTIME_DIR for an ordinary user and for root
+ * inside a user namespace (podman runs us so, where /run is not ours), but not
+ * for the real root, nor for USER=root in a namespace (as runc decides). */
+static bool
+honor_xdg_runtime_dir (void)
+{
+  if (geteuid () != 0)
+    return true;
+  if (ns_in_initial_userns ())
+    return false;
+  const char *user = getenv ("USER");
+  return user == NULL || strcmp (user, "root") != 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -277,7 +292,7 @@ main (int argc, char **argv)
   int first = 0;
 
   const char *xdg = getenv ("XDG_RUNTIME_DIR");
-  if (geteuid () != 0 && xdg && *xdg && asprintf (&default_root, "%s/capsa", xdg) < 0)
+  if (xdg && *xdg && honor_xdg_runtime_dir () && asprintf (&default_root, "%s/capsa", xdg) < 0)
     default_root = NULL;
   _cleanup_free_ char *root_default_text = NULL;
   if (asprintf (&root_default_text, "\"%s\"", default_root ? default_root : DEFAULT_ROOT) < 0)
@@ -343,7 +358,9 @@ main (int argc, char **argv)
 
   bool is_rootless;
   if (strcmp (rootless, "auto") == 0 || strcmp (rootless, "") == 0 || strcmp (rootless, "AUTO") == 0)
-    is_rootless = geteuid () != 0;
+    /* runc's auto: not root, or root only inside a user namespace (podman
+     * rootless, `unshare -r`), where no cgroup need be writable. */
+    is_rootless = geteuid () != 0 || !ns_in_initial_userns ();
   else if (!opts_parse_bool (rootless, &is_rootless))
     return cli_fail (&cli, "strconv.ParseBool: parsing \"%s\": invalid syntax", rootless);
 

@@ -11,6 +11,7 @@ packages=(
   runc crun
   iproute2 procps util-linux strace
   apparmor   # apparmor_parser: the AppArmor test loads its profile in the v2vm guest
+  uidmap slirp4netns  # rootless: newuidmap/newgidmap for subordinate ids; podman's -p
 )
 
 missing=()
