@@ -18,6 +18,7 @@
 #include "container_state.h"
 #include "foreground.h"
 #include "namespaces.h"
+#include "netdev.h"
 #include "pid_identity.h"
 #include "preserved_fds.h"
 #include "seccomp_filter.h"
@@ -113,8 +114,6 @@ check_config (const struct spec_config *c, const struct lc_create_opts *o, struc
   /* Not implemented: refused rather than silently ignored (features.json says so). */
   if (c->linux_ && c->linux_->intel_rdt)
     return error_set (err, 0, "config.json: linux.intelRdt: not supported by capsa");
-  if (c->linux_ && c->linux_->net_devices_len)
-    return error_set (err, 0, "config.json: linux.netDevices: not supported by capsa");
   /* Without a process the container can be created; `start` then fails (spec). */
   if (c->process && c->process->args_len == 0)
     return error_set (err, 0, "config.json: process.args: must not be empty");
@@ -256,7 +255,7 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
   c = spec_config_parse_file (config_path, err);
   if (c == NULL)
     return -1;
-  if (check_config (c, o, err) < 0)
+  if (check_config (c, o, err) < 0 || netdev_check (c, ctx->rootless, err) < 0)
     goto out;
   if (c->root_path == NULL)
     {

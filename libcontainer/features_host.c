@@ -124,7 +124,7 @@ lc_features_json (char **out, struct error **err)
     .apparmor_enabled = true,
     .selinux_enabled = true,
     .intel_rdt_enabled = false,   /* linux.intelRdt is not implemented */
-    .net_devices_enabled = false, /* linux.netDevices is not implemented */
+    .net_devices_enabled = true,
     .cgroup_v1 = true,
     .cgroup_v2 = true,
 #ifdef HAVE_LIBSYSTEMD

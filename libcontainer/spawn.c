@@ -20,6 +20,7 @@
 #include "hooks.h"
 #include "mount_sources.h"
 #include "namespaces.h"
+#include "netdev.h"
 #include "process.h"
 #include "seccomp_filter.h"
 #include "spec/util/cleanup.h"
@@ -376,6 +377,9 @@ placed:
   /* In a user namespace the init is no longer host root: bind sources are
    * opened (and idmapped) here. */
   if (a->userns && mount_sources_send (c, a->bundle, out->pid, sock, err) < 0)
+    goto fail;
+  /* Before GO and the createRuntime hooks: they may configure the devices. */
+  if (netdev_move_in (c, out->pid, out->pidfd, err) < 0)
     goto fail;
   if (sync_send (sock, SYNC_GO, out->pid, NULL, -1, err) < 0)
     goto fail;

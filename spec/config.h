@@ -380,6 +380,9 @@ struct spec_seccomp
   size_t syscalls_len;
 };
 
+/* The kernel's limit on a network device name, with its NUL (IFNAMSIZ). */
+#define SPEC_IFNAMSIZ 16
+
 struct spec_net_device
 {
   char *host_name;  /* map key */

@@ -107,7 +107,7 @@ parse_net_devices (struct pctx *p, const struct json_value *obj, struct spec_lin
     {
       const struct json_value *v = json_object_value (map, i);
       struct spec_net_device *d = &l->net_devices[i];
-      size_t s2 = pctx_push_key (p, json_object_key (map, i));
+      size_t s2 = pctx_push_map_key (p, json_object_key (map, i));
       d->host_name = strdup (json_object_key (map, i));
       if (d->host_name == NULL)
         return error_set (p->err, ENOMEM, "%s: %s", p->name, p->path);

@@ -52,6 +52,15 @@ pctx_push_key (struct pctx *p, const char *key)
   return saved;
 }
 
+/* A key of a map whose keys are data (a device name), not schema: ["eth5"]. */
+size_t
+pctx_push_map_key (struct pctx *p, const char *key)
+{
+  size_t saved = p->len;
+  pctx_append (p, "[\"%s\"]", key);
+  return saved;
+}
+
 size_t
 pctx_push_index (struct pctx *p, size_t i)
 {

@@ -28,6 +28,7 @@ struct json_value *pctx_parse_doc (struct pctx *p, const char *name, const char 
 /* Push a path component; returns the length to restore with pctx_pop. */
 size_t pctx_push_key (struct pctx *p, const char *key);
 size_t pctx_push_index (struct pctx *p, size_t i);
+size_t pctx_push_map_key (struct pctx *p, const char *key);
 void pctx_pop (struct pctx *p, size_t saved);
 
 /* "<name>: <path>: <message>"; returns -1. */

@@ -284,11 +284,79 @@ check_path_list (struct vctx *v, const char *field, char **paths, size_t len)
   return 0;
 }
 
+/* The kernel's dev_valid_name (net/core/dev.c): 1 to IFNAMSIZ-1 bytes, not "." or
+ * "..", no '/', ':' or white space. A target name may be a template with one "%d"
+ * (runtime-spec: the kernel picks a free number); a host name names a device that
+ * exists, and the kernel never leaves a '%' in one. */
+static const char *
+net_device_name_problem (const char *name, bool template_ok)
+{
+  size_t len = strlen (name);
+  if (len == 0)
+    return "must not be empty";
+  if (len >= SPEC_IFNAMSIZ)
+    return "longer than 15 bytes (IFNAMSIZ)";
+  if (strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
+    return "\".\" and \"..\" are not device names";
+  for (const char *p = name; *p; p++)
+    if (*p == '/' || *p == ':' || *p == ' ' || (*p >= '\t' && *p <= '\r'))
+      return "must not contain '/', ':' or white space";
+  const char *pct = strchr (name, '%');
+  if (pct && (!template_ok || pct[1] != 'd' || strchr (pct + 2, '%')))
+    return template_ok ? "a template may hold one \"%d\" and no other '%'"
+                       : "must not contain '%'";
+  return NULL;
+}
+
+static const char *
+net_device_target (const struct spec_net_device *d)
+{
+  return d->name && d->name[0] ? d->name : d->host_name;
+}
+
+static int
+check_net_devices (struct vctx *v, const struct spec_config *c)
+{
+  const struct spec_linux *l = c->linux_;
+  if (l->net_devices_len == 0)
+    return 0;
+  /* A joined one (a pod's, by path) is fine: the devices go wherever the init's is. */
+  if (spec_config_namespace (c, NS_NETWORK) == NULL)
+    return vfail (v, "linux.netDevices: moving network devices needs a network namespace "
+                     "in linux.namespaces (they would stay on the host)");
+  for (size_t i = 0; i < l->net_devices_len; i++)
+    {
+      const struct spec_net_device *d = &l->net_devices[i];
+      const char *why = net_device_name_problem (d->host_name, false);
+      if (why)
+        return vfail (v, "linux.netDevices[\"%s\"]: invalid host device name: %s",
+                      d->host_name, why);
+      if (d->name && d->name[0] && (why = net_device_name_problem (d->name, true)))
+        return vfail (v, "linux.netDevices[\"%s\"].name: invalid device name \"%s\": %s",
+                      d->host_name, d->name, why);
+      for (size_t j = 0; j < i; j++)
+        {
+          const struct spec_net_device *o = &l->net_devices[j];
+          if (strcmp (o->host_name, d->host_name) == 0)
+            return vfail (v, "linux.netDevices[\"%s\"]: listed twice", d->host_name);
+          /* Two templates may share a pattern: the kernel numbers them apart. */
+          if (strcmp (net_device_target (o), net_device_target (d)) == 0
+              && strchr (net_device_target (d), '%') == NULL)
+            return vfail (v, "linux.netDevices[\"%s\"]%s: \"%s\" is also the name of "
+                          "linux.netDevices[\"%s\"] in the container", d->host_name,
+                          d->name && d->name[0] ? ".name" : "", net_device_target (d),
+                          o->host_name);
+        }
+    }
+  return 0;
+}
+
 static int
 check_linux (struct vctx *v, const struct spec_config *c)
 {
   const struct spec_linux *l = c->linux_;
-  if (check_namespaces (v, c) < 0 || check_devices (v, l) < 0)
+  if (check_namespaces (v, c) < 0 || check_devices (v, l) < 0
+      || check_net_devices (v, c) < 0)
     return -1;
   if (l->seccomp && check_seccomp (v, l->seccomp) < 0)
     return -1;

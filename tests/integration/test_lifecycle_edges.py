@@ -113,8 +113,7 @@ def test_no_process_creates_and_start_fails(capsa, bundle, cid):
 
 
 @pytest.mark.parametrize("field,value", [
-    ("intelRdt", {"closID": "c1"}),
-    ("netDevices", {"eth9": {"name": "eth0"}})])
+    ("intelRdt", {"closID": "c1"})])  # netDevices: test_netdev.py
 def test_unimplemented_linux_fields_are_refused(capsa, bundle, cid, field, value):
     """Not implemented, so refused with the JSON path, never silently ignored."""
     bundle.config["linux"][field] = value

@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "spec/config.h"
-#include "unit.h"
+#include "unit_config.h"
 
 static char *
 config_with_linux (const char *linux_)
@@ -26,22 +25,7 @@ config_with_linux (const char *linux_)
 static void
 expect (int line, const char *linux_, const char *want)
 {
-  struct error *e = NULL;
-  char *json = config_with_linux (linux_);
-  struct spec_config *c = spec_config_parse_data (json, strlen (json), "config.json", &e);
-  bool ok = want ? (c == NULL && e && strcmp (e->msg, want) == 0) : (c != NULL && e == NULL);
-  if (ok)
-    unit_passed++;
-  else
-    {
-      unit_failed++;
-      fprintf (stderr, "%s:%d: expected %s%s%s, got %s%s%s\n", __FILE__, line, want ? "\"" : "",
-               want ? want : "success", want ? "\"" : "", c ? "success" : "\"",
-               e ? e->msg : "(no error)", c ? "" : "\"");
-    }
-  spec_config_free (c);
-  error_free (&e);
-  free (json);
+  unit_expect_config (__FILE__, line, config_with_linux (linux_), want);
 }
 #define EXPECT(lin, want) expect (__LINE__, lin, want)
 
