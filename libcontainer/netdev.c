@@ -2,7 +2,9 @@
  * network namespace, knows the init's pid, and the init has not run anything of
  * the container yet. A second rtnetlink socket, opened while P stands for a
  * moment in the container's network namespace, sets addresses and state there:
- * no fd of the host ever reaches the init.
+ * no fd of the host ever reaches the init. If create fails after the move, the
+ * devices go back to the host as they were (that socket keeps the namespace
+ * alive even if the init has died).
  *
  * Deleting the container does not move them back: the spec says a runtime MUST
  * NOT (the namespace may belong to someone else, and a killed container gives
@@ -310,46 +312,81 @@ move_in_one (int host_sock, int ctr_sock, pid_t pid, struct netdev_move *mv,
   return 0;
 }
 
+struct netdev_session
+{
+  int self_ns, host_sock, ctr_sock;
+  struct netdev_move *mv;
+  size_t n, moved; /* mv[0..moved) are in the container */
+};
+
+void
+netdev_session_free (struct netdev_session *s)
+{
+  if (s == NULL)
+    return;
+  for (size_t i = 0; i < s->n; i++)
+    free (s->mv[i].addrs);
+  free (s->mv);
+  for (int *fd = &s->self_ns; fd <= &s->ctr_sock; fd++)
+    if (*fd >= 0)
+      close (*fd);
+  free (s);
+}
+
+void
+netdev_session_return (struct netdev_session *s)
+{
+  if (s == NULL)
+    return;
+  while (s->moved > 0)
+    move_back (s->host_sock, s->ctr_sock, s->self_ns, &s->mv[--s->moved]);
+}
+
 int
-netdev_move_in (const struct spec_config *c, pid_t pid, int pidfd, struct error **err)
+netdev_move_in (const struct spec_config *c, pid_t pid, int pidfd, struct netdev_session **out,
+                struct error **err)
 {
   const struct spec_linux *l = c->linux_;
+  *out = NULL;
   if (l == NULL || l->net_devices_len == 0)
     return 0;
-  size_t n = l->net_devices_len, done = 0;
-  _cleanup_close_ int self_ns = -1, host_sock = -1, ctr_sock = -1;
-  struct netdev_move *mv = calloc (n, sizeof *mv);
-  int ret = -1;
-  if (mv == NULL)
-    return error_set (err, ENOMEM, "linux.netDevices");
-  if ((self_ns = open_netns ("thread-self/ns/net", err)) < 0
-      || (host_sock = nl_open (err)) < 0
-      || (ctr_sock = open_socket_in (pid, pidfd, self_ns, err)) < 0)
-    goto out;
-  for (; done < n; done++)
+  struct netdev_session *s = calloc (1, sizeof *s);
+  if (s == NULL || (s->mv = calloc (l->net_devices_len, sizeof *s->mv)) == NULL)
     {
-      mv[done].host_name = l->net_devices[done].host_name;
-      mv[done].target = target_name (&l->net_devices[done]);
-      if (move_in_one (host_sock, ctr_sock, pid, &mv[done], err) < 0)
-        {
-          if (mv[done].target != mv[done].host_name)
-            error_wrap (err, "linux.netDevices[\"%s\"]: as \"%s\"", mv[done].host_name,
-                        mv[done].target);
-          else
-            error_wrap (err, "linux.netDevices[\"%s\"]", mv[done].host_name);
-          if (mv[done].ctr_index > 0)
-            done++; /* in the container, half set up: take it back too */
-          while (done-- > 0)
-            move_back (host_sock, ctr_sock, self_ns, &mv[done]);
-          goto out;
-        }
-      log_debug ("netDevices: \"%s\" moved in as \"%s\" with %zu address(es)", mv[done].host_name,
-                 mv[done].target, mv[done].addrs_len);
+      free (s);
+      return error_set (err, ENOMEM, "linux.netDevices");
     }
-  ret = 0;
-out:
-  for (size_t i = 0; i < n; i++)
-    free (mv[i].addrs);
-  free (mv);
-  return ret;
+  s->n = l->net_devices_len;
+  s->self_ns = s->host_sock = s->ctr_sock = -1;
+  /* The socket in the container's namespace also keeps that namespace alive, so
+   * the devices can still come back if the init dies before create is done. */
+  if ((s->self_ns = open_netns ("thread-self/ns/net", err)) < 0
+      || (s->host_sock = nl_open (err)) < 0
+      || (s->ctr_sock = open_socket_in (pid, pidfd, s->self_ns, err)) < 0)
+    goto fail;
+  for (size_t i = 0; i < s->n; i++)
+    {
+      struct netdev_move *mv = &s->mv[i];
+      mv->host_name = l->net_devices[i].host_name;
+      mv->target = target_name (&l->net_devices[i]);
+      if (move_in_one (s->host_sock, s->ctr_sock, pid, mv, err) < 0)
+        {
+          if (mv->target != mv->host_name)
+            error_wrap (err, "linux.netDevices[\"%s\"]: as \"%s\"", mv->host_name, mv->target);
+          else
+            error_wrap (err, "linux.netDevices[\"%s\"]", mv->host_name);
+          if (mv->ctr_index > 0)
+            s->moved++; /* in the container, half set up: take it back too */
+          goto fail;
+        }
+      s->moved++;
+      log_debug ("netDevices: \"%s\" moved in as \"%s\" with %zu address(es)", mv->host_name,
+                 mv->target, mv->addrs_len);
+    }
+  *out = s;
+  return 0;
+fail:
+  netdev_session_return (s);
+  netdev_session_free (s);
+  return -1;
 }

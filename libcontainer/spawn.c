@@ -272,6 +272,7 @@ spawn_container (struct init_args *a, struct cgroup_manager *cg, struct spawn_re
                  struct error **err)
 {
   struct ns_plan plan;
+  struct netdev_session *netdevs = NULL;
   int sp[2];
   bool in_cgroup = false;
   struct sync_msg m;
@@ -379,7 +380,7 @@ placed:
   if (a->userns && mount_sources_send (c, a->bundle, out->pid, sock, err) < 0)
     goto fail;
   /* Before GO and the createRuntime hooks: they may configure the devices. */
-  if (netdev_move_in (c, out->pid, out->pidfd, err) < 0)
+  if (netdev_move_in (c, out->pid, out->pidfd, &netdevs, err) < 0)
     goto fail;
   if (sync_send (sock, SYNC_GO, out->pid, NULL, -1, err) < 0)
     goto fail;
@@ -402,9 +403,12 @@ placed:
   /* Before we call it created: every limit really applies to it. */
   if (cg && cgroup_check_placed (cg, out->pid, err) < 0)
     goto fail;
+  netdev_session_free (netdevs);
   return 0;
 
 fail:
+  netdev_session_return (netdevs); /* while their namespace lives */
+  netdev_session_free (netdevs);
   spawn_abort (out);
   return -1;
 }

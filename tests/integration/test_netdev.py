@@ -244,3 +244,17 @@ def test_moved_into_a_user_namespaced_container(capsa, bundle, cid, veths):
     r = capsa.run(bundle, cid)
     assert r.rc == 0, r
     assert "%s.2/24" % v.net in r.out.split() and "pinged" in r.out, r.out
+
+
+def test_create_failing_later_gives_the_devices_back(capsa, bundle, cid, veths):
+    """The init fails after the move (process.args[0] does not exist): create fails,
+    and the device is back on the host as it was, not destroyed with the namespace."""
+    v = veths()
+    ip("link", "set", v.inner, "up")
+    with_devices(bundle, {v.inner: {"name": "ctr0"}}).set_args("/no/such/binary").write()
+    h.create_fails(capsa, bundle, cid, "/no/such/binary")
+    _stays_on_host(v)
+    assert "fd00:ca:%s::2/64" % v.net.split(".")[2] in addrs(v.inner)
+    assert ",UP" in ip("link", "show", "dev", v.inner).stdout
+    # Still a working pair: the peer was not destroyed with the namespace.
+    assert link_exists(v.outer, v.ns)
