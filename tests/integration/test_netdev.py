@@ -258,3 +258,24 @@ def test_create_failing_later_gives_the_devices_back(capsa, bundle, cid, veths):
     assert ",UP" in ip("link", "show", "dev", v.inner).stdout
     # Still a working pair: the peer was not destroyed with the namespace.
     assert link_exists(v.outer, v.ns)
+
+
+def test_no_host_handle_reaches_the_container(capsa, bundle, cid, veths):
+    """The host side did the move: the container's process, even with
+    CAP_NET_ADMIN and CAP_SYS_ADMIN, holds no fd (a host netns or rtnetlink socket
+    would let it reach the host's network) and sees only its own devices."""
+    v = veths()
+    with_devices(bundle, {v.inner: {"name": "ctr0"}},
+                 caps=("CAP_NET_ADMIN", "CAP_SYS_ADMIN", "CAP_NET_RAW"))
+    bundle.helper("fds").write()
+    r = capsa.run(bundle, cid)
+    assert r.rc == 0, r
+    assert r.facts["fds"] == "0,1,2", r.out
+    bundle.set_args("ls", "/sys/class/net").write()
+    cid2 = cid + "b"
+    v2 = veths()
+    bundle.config["linux"]["netDevices"] = {v2.inner: {"name": "ctr0"}}
+    bundle.write()
+    r = capsa.run(bundle, cid2)
+    assert r.rc == 0, r
+    assert sorted(r.out.split()) == ["ctr0", "lo"], r.out
