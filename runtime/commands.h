@@ -29,7 +29,7 @@ struct cli
   const struct command *cmd;
   struct lc_context lc;         /* --root, --systemd-cgroup, --rootless, --log */
   bool debug;
-  const char *criu;             /* accepted for runc compatibility, unused */
+  const char *criu;             /* the criu binary of checkpoint and restore */
 };
 
 /* Help text of one command beyond its table line. */
@@ -95,6 +95,9 @@ int cmd_update (struct cli *cli, int argc, char **argv);
 int cmd_ps (struct cli *cli, int argc, char **argv);
 /* cmd_events.c */
 int cmd_events (struct cli *cli, int argc, char **argv);
+/* cmd_checkpoint.c */
+int cmd_checkpoint (struct cli *cli, int argc, char **argv);
+int cmd_restore (struct cli *cli, int argc, char **argv);
 /* cmd_spec.c */
 int cmd_spec (struct cli *cli, int argc, char **argv);
 

@@ -22,6 +22,7 @@
 static const struct command commands[] = {
   { "audit", "review a bundle's config.json for weakened isolation", cmd_audit },
   { "check", "report what this host offers containers", cmd_check },
+  { "checkpoint", "checkpoint a running container", cmd_checkpoint },
   { "create", "create a container", cmd_create },
   { "delete", "delete any resources held by the container often used with detached container",
     cmd_delete },
@@ -35,6 +36,7 @@ static const struct command commands[] = {
   { "pause", "pause suspends all processes inside the container", cmd_pause },
   { "ps", "ps displays the processes running inside a container", cmd_ps },
   { "resume", "resumes all processes that have been previously paused", cmd_resume },
+  { "restore", "restore a container from a previous checkpoint", cmd_restore },
   { "run", "create and run a container", cmd_run },
   { "spec", "create a new specification file", cmd_spec },
   { "start", "executes the user defined process in a created container", cmd_start },

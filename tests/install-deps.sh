@@ -12,6 +12,7 @@ packages=(
   iproute2 procps util-linux strace
   apparmor   # apparmor_parser: the AppArmor test loads its profile in the v2vm guest
   uidmap slirp4netns  # rootless: newuidmap/newgidmap for subordinate ids; podman's -p
+  criu       # checkpoint/restore (tests run it in the v2vm guest: 3.17 fails on 6.18 kernels)
 )
 
 missing=()

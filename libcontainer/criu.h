@@ -1,0 +1,40 @@
+/* Driving the criu binary (Debian packages no libcriu): its command line, its
+ * version, and the reason of a failure taken from its log. */
+#ifndef CAPSA_CRIU_H
+#define CAPSA_CRIU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "spec/util/error.h"
+
+/* A growing argv for criu (NULL-terminated, strings malloc'd). */
+struct criu_cmd
+{
+  char **argv;
+  size_t n, cap;
+  bool oom;       /* an add failed: criu_run refuses to run a partial command */
+};
+
+void criu_cmd_add (struct criu_cmd *c, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+void criu_cmd_free (struct criu_cmd *c);
+
+/* "3.17.1" from `criu --version` (malloc'd), NULL when criu cannot run. */
+char *criu_version (const char *criu);
+
+/* Before exec'ing criu (restore): a private mount namespace in which `rootfs` is
+ * bound on `root` (criu's --root), so nothing of it is left on the host. */
+struct criu_mntns
+{
+  const char *rootfs;
+  const char *root;
+};
+
+/* Run criu with args (argv[0] is the binary); fds listed in keep_fds (up to
+ * nkeep) stay open in criu. Fails with the last errors of log_path and the
+ * version when criu exits non-zero; `what` names the operation ("dump"). */
+int criu_run (const char *criu, struct criu_cmd *args, const struct criu_mntns *mntns,
+              const int *keep_fds, size_t nkeep, const char *log_path, const char *what,
+              struct error **err);
+
+#endif
