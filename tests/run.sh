@@ -13,6 +13,8 @@
 #
 #  6. the cgroup tests on pure cgroup v2, plain and with systemd (tests/cgroup-v2.sh)
 #  7. engine e2e tests: Docker, podman, containerd with capsa and runc (tests/e2e)
+#  8. Docker's update and --device cases on pure cgroup v2, cgroupfs and systemd drivers
+#     (tests/e2e/v2-guest.sh)
 #
 # Environment: BUILD_DIR, SANITIZE_DIR, JOBS, CAPSA_TEST_SANITIZE=0|1, CAPSA_TEST_E2E=0|1,
 # PYTEST_ARGS (extra pytest arguments, e.g. "-k smoke"), RUNC_BIN (also run the
@@ -202,39 +204,47 @@ if [ "$SANITIZE" = 1 ]; then
   fi
 fi
 
-# The cgroup tests again on pure cgroup v2, plain and under systemd, in the v2vm guest.
-cgroup_v2_tests () {
-  local out rc mode total nfail nskip layer_failed=0
-  out=$(BUILD_DIR=$BUILD_DIR "$REPO/tests/cgroup-v2.sh" 2>&1)
+# A layer run in the v2vm guest, once plain and once under systemd: its script prints
+# "SKIP ..." when it cannot run and writes $LOGS/<name>-{plain,systemd}.xml.
+guest_layer () {   # name script
+  local name=$1 out rc mode total nfail nskip layer_failed=0
+  out=$(BUILD_DIR=$BUILD_DIR CAPSA_BIN=$BUILD_DIR/capsa "$2" 2>&1)
   rc=$?
-  printf '%s\n' "$out" | tail -n 6 | sed 's/^/   /'
-  if printf '%s\n' "$out" | grep -q '^SKIP cgroup v2'; then
-    count cgroup-v2 0 0 1
+  printf '%s\n' "$out" >"$LOGS/$name.log"
+  printf '%s\n' "$out" | grep -E '^(SKIP |== |FAILED |ERROR |[0-9]+ (passed|failed))|exit status' \
+    | sed 's/^/   /'
+  [ "$rc" -ne 0 ] && echo "   full log: $LOGS/$name.log"
+  if printf '%s\n' "$out" | grep -q '^SKIP '; then
+    count "$name" 0 0 1
     return
   fi
   for mode in plain systemd; do
-    local xml=$LOGS/cgroup-v2-$mode.xml
+    local xml=$LOGS/$name-$mode.xml
     if [ ! -f "$xml" ]; then
-      count "cgroup-v2-$mode" 0 1 0
+      count "$name-$mode" 0 1 0
       continue
     fi
     read -r total nfail nskip < <(junit_counts "$xml")
-    count "cgroup-v2-$mode" $((total - nfail - nskip)) "$nfail" "$nskip"
+    count "$name-$mode" $((total - nfail - nskip)) "$nfail" "$nskip"
     layer_failed=$((layer_failed + nfail))
   done
   if [ "$rc" -ne 0 ] && [ "$layer_failed" -eq 0 ]; then
-    count cgroup-v2 0 1 0
+    count "$name" 0 1 0
   fi
 }
 
 if [ -x "$BUILD_DIR/capsa" ]; then
   note "cgroup tests on pure cgroup v2 (tests/cgroup-v2.sh, in the v2vm guest)"
-  cgroup_v2_tests
+  guest_layer cgroup-v2 "$REPO/tests/cgroup-v2.sh"
 fi
 
 if [ "${CAPSA_TEST_E2E:-1}" = 1 ] && [ -x "$BUILD_DIR/capsa" ]; then
   note "engine e2e tests (tests/e2e/run.sh; CAPSA_TEST_E2E=0 skips)"
   e2e_tests
+  # Docker's update and --device cases on pure cgroup v2, with dockerd's cgroupfs and
+  # systemd drivers (after e2e_tests, which installs docker)
+  note "engine e2e on pure cgroup v2 (tests/e2e/v2-guest.sh, in the v2vm guest)"
+  guest_layer e2e-v2 "$REPO/tests/e2e/v2-guest.sh"
 fi
 
 note "done in $(( $(date +%s) - start ))s"

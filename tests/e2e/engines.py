@@ -23,6 +23,8 @@ RUNC_BIN = os.environ.get("RUNC_BIN") or shutil.which("runc") or "/usr/sbin/runc
 BASE = os.environ.get("E2E_BASE", "/var/tmp/capsa-e2e")
 RUNTIMES = {"capsa": CAPSA_BIN, "runc": RUNC_BIN}
 IMAGE = "capsa-e2e/busybox:latest"
+# dockerd's cgroup driver: cgroupfs here; v2-guest.sh also runs docker with systemd.
+DOCKER_CGROUP_DRIVER = os.environ.get("E2E_DOCKER_CGROUP_DRIVER", "cgroupfs")
 
 
 def sh(argv, timeout=120, check=False, **kw):
@@ -131,7 +133,7 @@ class Docker:
             "data-root": os.path.join(base, "data"), "exec-root": os.path.join(base, "exec"),
             "pidfile": os.path.join(base, "docker.pid"),
             "hosts": ["unix://" + self.sock],
-            "exec-opts": ["native.cgroupdriver=cgroupfs"],
+            "exec-opts": ["native.cgroupdriver=" + DOCKER_CGROUP_DRIVER],
             "default-ulimits": {"nofile": {"Name": "nofile", "Hard": 1024, "Soft": 1024}},
         }
         cfg = os.path.join(base, "daemon.json")
