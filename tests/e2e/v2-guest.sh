@@ -47,7 +47,7 @@ case "$LOGS/" in "$REPO"/*) ;; *) shares+=(--share "$LOGS") ;; esac
 
 status=0
 for mode in $MODES; do
-  opts=("${shares[@]}" --timeout 600)
+  opts=("${shares[@]}" --timeout 420)   # ~1-3 min normally
   driver=cgroupfs
   if [ "$mode" = systemd ]; then
     opts+=(--systemd)
