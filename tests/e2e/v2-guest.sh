@@ -23,7 +23,7 @@ MODES=${E2E_V2_MODES:-plain systemd}
 LOGS=$BUILD_DIR/test-logs
 CASES=""
 for t in test_update_changes_only_what_it_names test_device_read_only_rule; do
-  for rt in capsa runc; do CASES+=" test_docker_podman.py::$t[docker-$rt]"; done
+  for rt in capsa runc; do CASES+=" 'test_docker_podman.py::$t[docker-$rt]'"; done  # quoted: [ ] glob
 done
 
 if [ ! -x "$V2VM" ]; then
