@@ -52,6 +52,12 @@ for mode in $MODES; do
     # The attacker layer (issue 16), pod case included, with fewer rounds: emulated CPU.
     tests+=" test_attacker.py::test_exec_race test_attacker.py::test_pod_race"
     envs+=(CAPSA_ATTACK_SCALE=0.2 CAPSA_ATTACK_WORKERS=1)
+    # checkpoint/restore (issue 14): criu 3.17 works on the guest's kernel, with
+    # the modules it probes (tests/criu-guest-kmods.sh extracts them once).
+    if command -v criu >/dev/null && kmods=$(tests/criu-guest-kmods.sh); then
+      tests+=" test_checkpoint.py"
+      envs+=(CAPSA_CRIU_KMODS="$kmods")
+    fi
   fi
   xml=$LOGS/cgroup-v2-$mode.xml
   rm -f "$xml"
