@@ -257,6 +257,10 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
     return -1;
   if (check_config (c, o, err) < 0 || netdev_check (c, ctx->rootless, err) < 0)
     goto out;
+  if (pty_to_parent && c->process && c->process->terminal
+      && terminal_host_check ("process.terminal", "run it from a terminal, pass "
+                              "--console-socket, or set process.terminal to false", err) < 0)
+    goto out;
   if (c->root_path == NULL)
     {
       error_set (err, EINVAL, "config.json: root.path: missing required field");

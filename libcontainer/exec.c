@@ -463,10 +463,13 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
   c->process = p; /* the container's process is not freed: the exec's borrows it */
   if (p->terminal && o->detach && o->console_socket == NULL)
     {
-      error_set (err, EINVAL, "cannot allocate tty if capsa will detach without setting console "
-                              "socket");
+      error_set (err, 0, "cannot allocate tty if capsa will detach without setting console "
+                         "socket");
       goto out;
     }
+  if (p->terminal && !o->detach && o->console_socket == NULL
+      && terminal_host_check ("exec --tty", "run it from a terminal, or without --tty", err) < 0)
+    goto out;
   if (o->console_socket && (console = terminal_connect_socket (o->console_socket, err)) < 0)
     goto out;
   if (rec.cgroup && cgroup_manager_load (rec.cgroup, &cg, err) < 0)

@@ -234,6 +234,21 @@ terminal_pty_number (int fd, struct error **err)
 }
 
 int
+terminal_host_check (const char *what, const char *remedy, struct error **err)
+{
+  if (isatty (STDERR_FILENO) || isatty (STDOUT_FILENO) || isatty (STDIN_FILENO))
+    return 0;
+  int fd = open ("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (fd >= 0)
+    {
+      close (fd);
+      return 0;
+    }
+  return error_set (err, 0, "%s: the input device is not a TTY (stdin, stdout and stderr are no "
+                    "terminals, and open /dev/tty: %s): %s", what, strerror (errno), remedy);
+}
+
+int
 terminal_make_controlling (int slave, struct error **err)
 {
   if (setsid () < 0 && getsid (0) != getpid ())

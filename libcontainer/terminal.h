@@ -30,6 +30,12 @@ int terminal_recv_fd (int sock, struct error **err);
  * user namespace, read-only file system) are left alone. */
 int terminal_own_stdio (uid_t uid, struct error **err);
 
+/* A foreground process.terminal is proxied to our terminal: stdin, stdout or
+ * stderr, or else the controlling terminal (/dev/tty), as runc looks for it.
+ * Without any, the container's shell would wait on a pty nobody can reach:
+ * fail at once, saying what to do (`what` names the option that asked). */
+int terminal_host_check (const char *what, const char *remedy, struct error **err);
+
 /* Make the slave the controlling terminal and stdio of the calling process. */
 int terminal_make_controlling (int slave, struct error **err);
 

@@ -232,9 +232,21 @@ class Driver:
         self.capsa = capsa
         self.counts = {}
         self.failures = []
+        self.pty = None
+
+    def __del__(self):
+        if self.pty:
+            os.close(self.pty[0])
+            os.close(self.pty[1])
 
     def do(self, kind, *args):
-        r = self.capsa(*args)
+        kw = {}
+        if kind == "exec-tty":
+            # exec --tty needs a terminal of ours (as runc's): one the driver holds.
+            if self.pty is None:
+                self.pty = os.openpty()
+            kw["stdin"] = self.pty[1]
+        r = self.capsa(*args, **kw)
         self.counts[kind] = self.counts.get(kind, 0) + 1
         if r.rc != 0:
             self.failures.append(r)

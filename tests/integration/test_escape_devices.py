@@ -101,7 +101,13 @@ def test_image_ptmx_symlink_to_host(request, capsa, workdir, bundle, cid, resolv
         env["CAPSA_TEST_NO_OPENAT2"] = "1"
     elif resolver == "enosys":
         rt = _no_openat2_runtime(request, workdir)
-    r = rt.run(bundle, cid, env=env)
+    # A foreground terminal needs one of ours to proxy to (as runc's): one we hold.
+    master, slave = os.openpty()
+    try:
+        r = rt.run(bundle, cid, env=env, stdin=slave)
+    finally:
+        os.close(slave)
+        os.close(master)
     if r.rc == 0:
         f = _console_facts(bundle)
         assert f.get("type") == "char", r
@@ -128,7 +134,13 @@ def test_ptmx_without_openat2_still_works(request, capsa, workdir, bundle, cid, 
         env["CAPSA_TEST_NO_OPENAT2"] = "1"
     else:
         rt = _no_openat2_runtime(request, workdir)
-    r = rt.run(bundle, cid, env=env)
+    # A foreground terminal needs one of ours to proxy to (as runc's): one we hold.
+    master, slave = os.openpty()
+    try:
+        r = rt.run(bundle, cid, env=env, stdin=slave)
+    finally:
+        os.close(slave)
+        os.close(master)
     assert r.rc == 0, r
     f = _console_facts(bundle)
     host_devpts = os.stat("/dev/pts/ptmx").st_dev
