@@ -74,6 +74,16 @@ def _console_stat_to_file(bundle):
     bundle.set_args("sh", "-c", "%s stat /dev/console > /console.facts" % h.HELPER)
 
 
+def _run_on_a_pty(rt, bundle, cid, env):
+    """A foreground terminal needs one of ours to proxy to (as runc's): one we hold."""
+    master, slave = os.openpty()
+    try:
+        return rt.run(bundle, cid, env=env, stdin=slave)
+    finally:
+        os.close(slave)
+        os.close(master)
+
+
 def _console_facts(bundle):
     with open(os.path.join(bundle.rootfs, "console.facts")) as f:
         return h.facts(f.read())
@@ -101,13 +111,7 @@ def test_image_ptmx_symlink_to_host(request, capsa, workdir, bundle, cid, resolv
         env["CAPSA_TEST_NO_OPENAT2"] = "1"
     elif resolver == "enosys":
         rt = _no_openat2_runtime(request, workdir)
-    # A foreground terminal needs one of ours to proxy to (as runc's): one we hold.
-    master, slave = os.openpty()
-    try:
-        r = rt.run(bundle, cid, env=env, stdin=slave)
-    finally:
-        os.close(slave)
-        os.close(master)
+    r = _run_on_a_pty(rt, bundle, cid, env)
     if r.rc == 0:
         f = _console_facts(bundle)
         assert f.get("type") == "char", r
@@ -134,13 +138,7 @@ def test_ptmx_without_openat2_still_works(request, capsa, workdir, bundle, cid, 
         env["CAPSA_TEST_NO_OPENAT2"] = "1"
     else:
         rt = _no_openat2_runtime(request, workdir)
-    # A foreground terminal needs one of ours to proxy to (as runc's): one we hold.
-    master, slave = os.openpty()
-    try:
-        r = rt.run(bundle, cid, env=env, stdin=slave)
-    finally:
-        os.close(slave)
-        os.close(master)
+    r = _run_on_a_pty(rt, bundle, cid, env)
     assert r.rc == 0, r
     f = _console_facts(bundle)
     host_devpts = os.stat("/dev/pts/ptmx").st_dev
