@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/capability.h>
 #include <unistd.h>
 
 #include "cgroups/cgroup.h"
@@ -225,6 +226,127 @@ rootless_without_cgroup (const struct lc_context *ctx, const struct spec_config 
   return true;
 }
 
+static bool
+id_mapped (const struct spec_id_mapping *m, size_t n, uint32_t id)
+{
+  for (size_t i = 0; i < n; i++)
+    if (id >= m[i].container_id && id - m[i].container_id < m[i].size)
+      return true;
+  return false;
+}
+
+/* "0, 1-65536": the container ids a mapping covers. */
+static const char *
+mapped_ranges (const struct spec_id_mapping *m, size_t n, char *buf, size_t size)
+{
+  size_t off = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < n && off < size; i++)
+    {
+      uint64_t last = (uint64_t) m[i].container_id + m[i].size - 1;
+      off += m[i].size == 1
+                 ? snprintf (buf + off, size - off, "%s%u", i ? ", " : "", m[i].container_id)
+                 : snprintf (buf + off, size - off, "%s%u-%llu", i ? ", " : "",
+                             m[i].container_id, (unsigned long long) last);
+    }
+  return buf;
+}
+
+static bool
+have_cap (cap_value_t cap)
+{
+  cap_t caps = cap_get_proc ();
+  cap_flag_value_t v = CAP_CLEAR;
+  if (caps)
+    {
+      cap_get_flag (caps, cap, CAP_EFFECTIVE, &v);
+      cap_free (caps);
+    }
+  return v == CAP_SET;
+}
+
+/* The user-namespace cases that otherwise end as a bare errno deep in the init
+ * (EINVAL from setresgid, EPERM from setgroups or clone): said up front, with
+ * the id, the mapping and what would make it work. */
+static int
+check_user_namespace (const struct spec_config *c, struct error **err)
+{
+  const struct spec_namespace *user = spec_config_namespace (c, NS_USER);
+  const struct spec_linux *l = c->linux_;
+  bool creates = false;
+  for (size_t i = 0; i < l->namespaces_len; i++)
+    creates |= l->namespaces[i].path == NULL || l->namespaces[i].path[0] == '\0';
+  if (user == NULL)
+    {
+      if (creates && !have_cap (CAP_SYS_ADMIN))
+        return error_set (err, 0, "config.json: linux.namespaces: uid %u may create namespaces "
+                          "only inside a new user namespace of its own: add {\"type\": \"user\"} "
+                          "with linux.uidMappings and linux.gidMappings (`capsa spec --rootless` "
+                          "writes such a config)", (unsigned) geteuid ());
+      return 0;
+    }
+  if (user->path && user->path[0])
+    return 0; /* joined: its maps are what they are */
+  if (c->process == NULL || l->uid_mappings_len == 0 || l->gid_mappings_len == 0)
+    return 0;
+  const struct spec_user *u = &c->process->user;
+  char ranges[256];
+  if (!id_mapped (l->uid_mappings, l->uid_mappings_len, u->uid))
+    return error_set (err, 0, "config.json: process.user.uid %u is not mapped by "
+                      "linux.uidMappings (container ids %s): map it, or run as a mapped uid",
+                      u->uid, mapped_ranges (l->uid_mappings, l->uid_mappings_len, ranges,
+                                             sizeof ranges));
+  if (!id_mapped (l->gid_mappings, l->gid_mappings_len, u->gid))
+    return error_set (err, 0, "config.json: process.user.gid %u is not mapped by "
+                      "linux.gidMappings (container ids %s): map it, or run as a mapped gid",
+                      u->gid, mapped_ranges (l->gid_mappings, l->gid_mappings_len, ranges,
+                                             sizeof ranges));
+  for (size_t i = 0; i < u->additional_gids_len; i++)
+    if (!id_mapped (l->gid_mappings, l->gid_mappings_len, u->additional_gids[i]))
+      return error_set (err, 0, "config.json: process.user.additionalGids[%zu] %u is not mapped "
+                        "by linux.gidMappings", i, u->additional_gids[i]);
+  /* Without CAP_SETGID a gid map of our own gid alone is written with setgroups
+   * denied (namespaces.c): the process can then have no additional groups. */
+  if (u->additional_gids_len && !have_cap (CAP_SETGID) && l->gid_mappings_len == 1
+      && l->gid_mappings[0].size == 1 && l->gid_mappings[0].host_id == getegid ())
+    return error_set (err, 0, "config.json: process.user.additionalGids: a rootless container "
+                      "that maps only gid %u may not set groups (setgroups is denied): map a "
+                      "range from /etc/subgid in linux.gidMappings, or drop additionalGids",
+                      (unsigned) getegid ());
+  return 0;
+}
+
+/* The state dir's creator for `list` (runc shows the user name, or #uid for a
+ * uid without one); "" is root. /etc/passwd is read only for an ordinary user:
+ * a static binary has no NSS. */
+static char *
+owner_name (uid_t uid, char *buf, size_t size)
+{
+  if (uid == 0)
+    return (char *) "";
+  snprintf (buf, size, "#%u", (unsigned) uid);
+  _cleanup_fclose_ FILE *f = fopen ("/etc/passwd", "re");
+  char line[512];
+  while (f && fgets (line, sizeof line, f))
+    {
+      char *name = line, *colon = strchr (line, ':');
+      char *uid_field = colon ? strchr (colon + 1, ':') : NULL;
+      if (uid_field == NULL)
+        continue;
+      *colon = '\0';
+      char *end;
+      unsigned long v = strtoul (uid_field + 1, &end, 10);
+      if (end != uid_field + 1 && *end == ':' && v == uid)
+        {
+          size_t n = strnlen (name, size - 1);
+          memcpy (buf, name, n);
+          buf[n] = '\0';
+          break;
+        }
+    }
+  return buf;
+}
+
 /* Everything of lc_create except releasing the container: used by create and run
  * (foreground: a `run` without --detach, which stays with the container). */
 static int
@@ -256,6 +378,8 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
   if (c == NULL)
     return -1;
   if (check_config (c, o, err) < 0 || netdev_check (c, ctx->rootless, err) < 0)
+    goto out;
+  if (check_user_namespace (c, err) < 0)
     goto out;
   if (pty_to_parent && c->process && c->process->terminal
       && terminal_host_check ("process.terminal", "run it from a terminal, pass "
@@ -342,7 +466,8 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
   rec.bundle = bundle;
   rec.rootfs = rootfs;
   rec.created = timestamp_now ();
-  rec.owner = (char *) "";
+  char owner[64];
+  rec.owner = owner_name (geteuid (), owner, sizeof owner);
   rec.cgroup = cg ? cgroup_manager_save (cg) : NULL;
   rec.freezer = cg ? cgroup_freezer_file (cg) : NULL;
   rec.has_poststart = c->hooks.len[HOOK_POSTSTART] > 0;

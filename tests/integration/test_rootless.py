@@ -358,3 +358,62 @@ def test_devices_in_an_existing_user_namespace_are_bound_from_the_host(asuser, c
                               "run", cid])
     assert r.returncode == 0, r
     assert r.stdout.split() == ["1:3", "1:5"], r
+
+
+def test_subuser_list_shows_the_owner(asuser, subuser, cid):
+    """list names the user who created the container (runc: the state dir's owner)."""
+    asuser.config(["/bin/sleep", "60"])
+    assert asuser.capsa("run", "-d", cid).returncode == 0
+    r = asuser.capsa("list")
+    assert r.returncode == 0, r
+    row = [l.split() for l in r.stdout.splitlines() if l.startswith(cid)]
+    assert row and row[0][-1] == subuser["name"], r.stdout
+    listed = json.loads(asuser.capsa("list", "-f", "json").stdout)
+    assert [c["owner"] for c in listed] == [subuser["name"]], listed
+
+
+def test_subuser_unmapped_uid_is_named(asuser, cid):
+    """process.user.uid outside the one-id mapping: refused up front, naming the uid
+    and the ids the mapping covers (5993ea5: `setresgid 1000: Invalid argument`)."""
+    asuser.config(["/bin/true"],
+                  lambda c: c["process"].__setitem__("user", {"uid": 1000, "gid": 0}))
+    r = asuser.capsa("run", cid)
+    assert r.returncode != 0, r
+    assert "process.user.uid 1000 is not mapped by linux.uidMappings (container ids 0)" \
+        in r.stderr, r
+    assert asuser.capsa("list", "-q").stdout.split() == []
+
+
+def test_subuser_additional_groups_without_gid_range(asuser, cid):
+    """additionalGids with only the user's own gid mapped: setgroups is denied in
+    such a namespace; the error says so and how to map a range."""
+    def edit(c):
+        c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": asuser.gid, "size": 1}]
+        c["process"]["user"] = {"uid": 0, "gid": 0, "additionalGids": [0]}
+    asuser.config(["/bin/true"], edit)
+    r = asuser.capsa("run", cid)
+    assert r.returncode != 0, r
+    assert "process.user.additionalGids" in r.stderr and "/etc/subgid" in r.stderr, r
+    # With a range mapped through newgidmap, groups are allowed.
+    def ranged(c):
+        _multi_id(c, asuser.uid, asuser.gid, asuser.subuid, asuser.subgid)
+        c["process"]["user"] = {"uid": 0, "gid": 0, "additionalGids": [10, 20]}
+        c["process"]["args"] = ["/bin/sh", "-c", "id -G"]
+    asuser.config(["/bin/true"], ranged)
+    r = asuser.capsa("run", cid + "-r")
+    assert r.returncode == 0, r
+    assert r.stdout.split() == ["0", "10", "20"], r
+
+
+def test_subuser_config_without_user_namespace_is_explained(asuser, cid):
+    """An ordinary user and a config without a user namespace: the clone cannot work;
+    the error says why and what to add (5993ea5: clone ...: Operation not permitted)."""
+    def edit(c):
+        c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "user"]
+        c["linux"].pop("uidMappings")
+        c["linux"].pop("gidMappings")
+    asuser.config(["/bin/true"], edit)
+    r = asuser.capsa("run", cid)
+    assert r.returncode != 0, r
+    assert "linux.namespaces: uid %d may create namespaces only inside a new user namespace" \
+        % asuser.uid in r.stderr and "spec --rootless" in r.stderr, r
