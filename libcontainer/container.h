@@ -93,8 +93,9 @@ int lc_parse_user (const char *spec, uint32_t *uid, uint32_t *gid, bool *has_gid
                    struct error **err);
 
 /* features.json for this build and host (capabilities libcap knows, mount
- * options, seccomp archs and the filter flags this kernel takes). */
-int lc_features_json (char **out, struct error **err);
+ * options, seccomp archs and the filter flags this kernel takes, and whether
+ * the criu binary `criu` can checkpoint here). */
+int lc_features_json (const char *criu, char **out, struct error **err);
 
 /* cgroup_ops.c (cgroups helper): operations through the container's cgroup. */
 int lc_pause (const struct lc_context *ctx, const char *id, struct error **err);

@@ -53,9 +53,10 @@ criu_cmd_free (struct criu_cmd *c)
   memset (c, 0, sizeof *c);
 }
 
-/* Run argv with stdout into a buffer; exit status in *status. */
+/* Run argv with stdout (and stderr when with_stderr) into a buffer; exit
+ * status in *status. */
 static char *
-capture (char *const argv[], int *status)
+capture (char *const argv[], bool with_stderr, int *status)
 {
   int p[2];
   if (pipe2 (p, O_CLOEXEC) < 0)
@@ -70,19 +71,21 @@ capture (char *const argv[], int *status)
   if (pid == 0)
     {
       dup2 (p[1], STDOUT_FILENO);
-      int null = open ("/dev/null", O_WRONLY | O_CLOEXEC);
-      if (null >= 0)
-        dup2 (null, STDERR_FILENO);
+      int null = with_stderr ? -1 : open ("/dev/null", O_WRONLY | O_CLOEXEC);
+      dup2 (with_stderr ? p[1] : null, STDERR_FILENO);
       execvp (argv[0], argv);
       _exit (127);
     }
   close (p[1]);
-  char buf[512];
+  /* Keep the first 4 KiB and drain the rest: a full pipe or a closed one
+   * would change how criu exits, and its status is the answer. */
+  char buf[4096], rest[512];
   size_t len = 0;
   ssize_t r;
-  while (len + 1 < sizeof buf
-         && ((r = read (p[0], buf + len, sizeof buf - 1 - len)) > 0 || (r < 0 && errno == EINTR)))
-    if (r > 0)
+  while ((r = len + 1 < sizeof buf ? read (p[0], buf + len, sizeof buf - 1 - len)
+                                   : read (p[0], rest, sizeof rest)) > 0
+         || (r < 0 && errno == EINTR))
+    if (r > 0 && len + 1 < sizeof buf)
       len += r;
   buf[len] = '\0';
   close (p[0]);
@@ -96,7 +99,7 @@ criu_version (const char *criu)
 {
   char *const argv[] = { (char *) criu, (char *) "--version", NULL };
   int st;
-  _cleanup_free_ char *out = capture (argv, &st);
+  _cleanup_free_ char *out = capture (argv, false, &st);
   if (out == NULL || !WIFEXITED (st) || WEXITSTATUS (st) != 0)
     return NULL;
   /* "Version: 3.17.1\n" (and "GitID: ..." on builds from git) */
@@ -106,6 +109,71 @@ criu_version (const char *criu)
   v += strlen ("Version:");
   v += strspn (v, " \t");
   return strndup (v, strcspn (v, " \t\n"));
+}
+
+char *
+criu_check_reason (const char *output, int status)
+{
+  if (WIFEXITED (status) && WEXITSTATUS (status) == 0)
+    return NULL;
+  /* The first two "Error (file:line): msg" lines: the cause comes first, the
+   * lines after it only say that kerndat or the check gave up. */
+  char *out = NULL;
+  size_t olen = 0;
+  FILE *m = open_memstream (&out, &olen);
+  if (m == NULL)
+    return NULL;
+  int n = 0;
+  for (const char *l = output ? output : ""; *l && n < 2; l += l[0] == '\n')
+    {
+      size_t len = strcspn (l, "\n");
+      const char *end = l + len, *e = memmem (l, len, "Error (", 7);
+      if (e != NULL)
+        {
+          const char *msg = memmem (e, end - e, "): ", 3);
+          msg = msg ? msg + 3 : e;
+          fprintf (m, "%s%.*s", n++ ? "; " : "", (int) (end - msg), msg);
+        }
+      l = end;
+    }
+  if (n == 0)
+    {
+      /* no Error line (criu's own wording varies): its first line, or the status */
+      size_t len = output ? strcspn (output, "\n") : 0;
+      if (len > 0)
+        fprintf (m, "%.*s", (int) len, output);
+      else if (WIFEXITED (status))
+        fprintf (m, "exit status %d", WEXITSTATUS (status));
+      else
+        fprintf (m, "signal %d", WTERMSIG (status));
+    }
+  fclose (m);
+  return out;
+}
+
+int
+criu_probe (const char *criu, struct criu_probe *p)
+{
+  memset (p, 0, sizeof *p);
+  p->version = criu_version (criu);
+  if (p->version == NULL)
+    return -1;
+  char *const argv[] = { (char *) criu, (char *) "check", NULL };
+  int st = 0;
+  _cleanup_free_ char *out = capture (argv, true, &st);
+  if (out == NULL)
+    p->check_failure = strdup ("cannot run criu check");
+  else
+    p->check_failure = criu_check_reason (out, st);
+  return 0;
+}
+
+void
+criu_probe_clear (struct criu_probe *p)
+{
+  free (p->version);
+  free (p->check_failure);
+  memset (p, 0, sizeof *p);
 }
 
 /* The last (up to 3) "Error (" lines of the log joined by "; ", without their

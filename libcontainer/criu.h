@@ -22,6 +22,23 @@ void criu_cmd_free (struct criu_cmd *c);
 /* "3.17.1" from `criu --version` (malloc'd), NULL when criu cannot run. */
 char *criu_version (const char *criu);
 
+/* What this host's criu can do, for `features`: its version and the outcome
+ * of `criu check` (the kernel features criu needs for dump and restore). */
+struct criu_probe
+{
+  char *version;       /* "3.17.1" */
+  char *check_failure; /* NULL when criu check passed, else its reason */
+};
+
+/* -1 (and *p empty) when criu cannot run. */
+int criu_probe (const char *criu, struct criu_probe *p);
+void criu_probe_clear (struct criu_probe *p);
+
+/* The reason in `criu check` output (stdout and stderr) for its exit status:
+ * NULL when it passed; else its first Error lines without their source
+ * positions, its first line, or the status (malloc'd). */
+char *criu_check_reason (const char *output, int status);
+
 /* Before exec'ing criu (restore): a private mount namespace in which `rootfs` is
  * bound on `root` (criu's --root), so nothing of it is left on the host. */
 struct criu_mntns

@@ -1,6 +1,7 @@
 /* features.json from what this build and host really support: the names
  * libcap knows, capsa's mount option table, the seccomp architectures
- * libseccomp resolves and the filter flags the running kernel accepts. */
+ * libseccomp resolves, the filter flags the running kernel accepts, and
+ * what the host's criu says of checkpoint/restore. */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "container.h"
+#include "criu.h"
 #include "mountopt.h"
 #include "seccomp_filter.h"
 #include "spec/features_json.h"
@@ -85,8 +87,34 @@ capability_names (size_t *n)
   return out;
 }
 
+/* runc's annotation (engines read it), and what capsa adds: the version of
+ * criu and the outcome of `criu check`, since criu's kernel support is what
+ * decides. "true" only when criu check passes on this kernel. */
+static size_t
+criu_annotations (const char *criu, struct criu_probe *p, struct spec_kv *kv, char **check)
+{
+  size_t n = 0;
+  bool ok = criu_probe (criu, p) == 0 && p->check_failure == NULL;
+  kv[n++] = (struct spec_kv) { (char *) "org.opencontainers.runc.checkpoint.enabled",
+                               (char *) (ok ? "true" : "false") };
+  if (p->version)
+    kv[n++] = (struct spec_kv) { (char *) "run.capsa.criu.version", p->version };
+  int r;
+  if (p->version == NULL)
+    r = asprintf (check, "criu cannot run (\"%s\")", criu);
+  else if (p->check_failure)
+    r = asprintf (check, "failed: %s", p->check_failure);
+  else
+    r = (*check = strdup ("ok")) ? 0 : -1;
+  if (r < 0)
+    *check = NULL;
+  else
+    kv[n++] = (struct spec_kv) { (char *) "run.capsa.criu.check", *check };
+  return n;
+}
+
 int
-lc_features_json (char **out, struct error **err)
+lc_features_json (const char *criu, char **out, struct error **err)
 {
   const char *mount_opts[128], *archs[ARRAY_SIZE (oci_archs)], *flags[8];
   size_t n_opts = 0, n_archs = 0, n_flags = 0, n_caps = 0;
@@ -107,10 +135,13 @@ lc_features_json (char **out, struct error **err)
   const struct scmp_version *v = seccomp_version ();
   snprintf (libseccomp, sizeof libseccomp, "%u.%u.%u", v ? v->major : 0, v ? v->minor : 0,
             v ? v->micro : 0);
-  struct spec_kv annotations[] = {
+  struct spec_kv annotations[5] = {
     { (char *) "io.github.seccomp.libseccomp.version", libseccomp },
     { (char *) "run.capsa.version", (char *) CAPSA_VERSION },
   };
+  __attribute__ ((cleanup (criu_probe_clear))) struct criu_probe probe = { 0 };
+  _cleanup_free_ char *check = NULL;
+  size_t n_ann = 2 + criu_annotations (criu, &probe, annotations + 2, &check);
 
   struct spec_features f = {
     .oci_version_min = "1.0.0",
@@ -134,7 +165,7 @@ lc_features_json (char **out, struct error **err)
     .cgroup_rdma = true,
     .idmap_mounts = true,
     .annotations = annotations,
-    .annotations_len = ARRAY_SIZE (annotations),
+    .annotations_len = n_ann,
   };
   return spec_features_json (&f, out, err);
 }

@@ -26,7 +26,7 @@ cmd_features (struct cli *cli, int argc, char **argv)
     return status;
   if ((status = cli_check_args (cli, &features_doc, specs, nargs, 0, CLI_EXACT)) != 0)
     return status;
-  if (lc_features_json (&json, &err) < 0)
+  if (lc_features_json (cli->criu, &json, &err) < 0)
     return cli_fail_err (cli, &err, "features");
   printf ("%s\n", json);
   return 0;

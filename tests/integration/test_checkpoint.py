@@ -218,6 +218,37 @@ def test_checkpoint_failure_is_reported_and_container_runs(capsa, bundle, cid, w
     p.close()
 
 
+def test_features_report_criu(capsa, workdir):
+    """features.json says whether checkpoint works here, as criu check decides,
+    with criu's version and, when it fails, its reason."""
+    import json
+    criu = criu_bin()
+    r = capsa("features")
+    assert r.rc == 0, r
+    ann = json.loads(r.out)["annotations"]
+    v = subprocess.run([criu, "--version"], capture_output=True, text=True).stdout
+    assert "Version: %s" % ann["run.capsa.criu.version"] in v, (ann, v)
+    chk = subprocess.run([criu, "check"], capture_output=True, text=True)
+    if chk.returncode == 0:
+        assert ann["org.opencontainers.runc.checkpoint.enabled"] == "true", ann
+        assert ann["run.capsa.criu.check"] == "ok", ann
+    else:
+        assert ann["org.opencontainers.runc.checkpoint.enabled"] == "false", ann
+        first = [ln for ln in (chk.stdout + chk.stderr).splitlines() if "Error (" in ln]
+        assert ann["run.capsa.criu.check"].startswith("failed: "), ann
+        if first:
+            assert first[0].split("): ", 1)[-1] in ann["run.capsa.criu.check"], (ann, first)
+    # --criu names the binary: one that is missing is said so
+    missing = os.path.join(workdir, "no-criu")
+    r = capsa("--criu", missing, "features")
+    assert r.rc == 0, r
+    ann = json.loads(r.out)["annotations"]
+    assert ann["org.opencontainers.runc.checkpoint.enabled"] == "false", ann
+    assert missing in ann["run.capsa.criu.check"], ann
+    # podman's probe of a runtime: `checkpoint --help` succeeds
+    assert capsa("checkpoint", "--help").rc == 0
+
+
 def test_bad_input(capsa, bundle, cid, workdir):
     criu_bin()
     # restore from a directory that does not exist

@@ -1,9 +1,14 @@
 /* features.json: the shape of spec_features_json's output (runtime-spec
  * features.md) and what lc_features_json reports for this build and host. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "libcontainer/container.h"
+#include "libcontainer/criu.h"
 #include "spec/features_json.h"
 #include "spec/util/json.h"
 #include "unit.h"
@@ -97,7 +102,7 @@ test_host (void)
 {
   char *out = NULL, reason[256];
   struct error *e = NULL;
-  CHECK (lc_features_json (&out, &e) == 0);
+  CHECK (lc_features_json ("criu", &out, &e) == 0);
   struct json_value *doc = out ? json_parse (out, strlen (out), reason, sizeof reason) : NULL;
   CHECK (doc != NULL);
   CHECK_STR (json_string (path (doc, "ociVersionMax", NULL, NULL)), CAPSA_OCI_VERSION);
@@ -122,10 +127,107 @@ test_host (void)
   free (out);
 }
 
+/* criu check's output as this host's 6.18 kernel makes criu 3.17 print it. */
+static void
+test_criu_check_reason (void)
+{
+  const char *vdso = "Error (criu/vdso.c:381): vdso: Unexpected rt vDSO area bounds\n"
+                     "Error (criu/vdso.c:613): vdso: Failed to fill self vdso symtable\n"
+                     "Error (criu/kerndat.c:1615): kerndat_vdso_fill_symtable failed\n";
+  char *r = criu_check_reason (vdso, 1 << 8);
+  CHECK_STR (r, "vdso: Unexpected rt vDSO area bounds; vdso: Failed to fill self vdso symtable");
+  free (r);
+  CHECK (criu_check_reason ("Looks good.\n", 0) == NULL);
+  CHECK (criu_check_reason ("Warn (criu/cr-check.c:1): x\nLooks good.\n", 0) == NULL);
+  r = criu_check_reason ("Must be run as root\nmore\n", 1 << 8);
+  CHECK_STR (r, "Must be run as root");
+  free (r);
+  r = criu_check_reason ("", 3 << 8);
+  CHECK_STR (r, "exit status 3");
+  free (r);
+  r = criu_check_reason (NULL, 9); /* killed by SIGKILL */
+  CHECK_STR (r, "signal 9");
+  free (r);
+  /* an Error line without criu's source position is kept whole */
+  r = criu_check_reason ("(0.01) Error (oops\n", 1 << 8);
+  CHECK_STR (r, "Error (oops");
+  free (r);
+}
+
+static struct json_value *
+features_with (const char *criu)
+{
+  char *out = NULL, reason[256];
+  struct error *e = NULL;
+  if (lc_features_json (criu, &out, &e) < 0)
+    return NULL;
+  struct json_value *doc = json_parse (out, strlen (out), reason, sizeof reason);
+  free (out);
+  return doc;
+}
+
+/* The checkpoint annotations follow what criu says: fake criu binaries that
+ * pass and fail `criu check`, and one that does not exist. */
+static void
+test_criu_annotations (void)
+{
+  char dir[] = "/tmp/capsa-test-features-XXXXXX", ok[64], bad[64];
+  if (mkdtemp (dir) == NULL)
+    {
+      CHECK (!"mkdtemp");
+      return;
+    }
+  snprintf (ok, sizeof ok, "%s/criu-ok", dir);
+  snprintf (bad, sizeof bad, "%s/criu-bad", dir);
+  static const char fmt[] = "#!/bin/sh\n"
+                            "[ \"$1\" = --version ] && { echo 'Version: 3.99.1'; exit 0; }\n"
+                            "[ \"$1\" = check ] || exit 2\n%s\n";
+  FILE *f = fopen (ok, "we");
+  if (f)
+    fprintf (f, fmt, "echo 'Looks good.'; exit 0"), fclose (f);
+  f = fopen (bad, "we");
+  if (f)
+    fprintf (f, fmt, "echo 'Error (criu/kerndat.c:1): no userfaultfd' >&2; exit 1"), fclose (f);
+  chmod (ok, 0755);
+  chmod (bad, 0755);
+
+  struct json_value *doc = features_with (ok);
+  const struct json_value *ann = path (doc, "annotations", NULL, NULL);
+  CHECK_STR (json_string (json_object_get (ann, "org.opencontainers.runc.checkpoint.enabled")),
+             "true");
+  CHECK_STR (json_string (json_object_get (ann, "run.capsa.criu.version")), "3.99.1");
+  CHECK_STR (json_string (json_object_get (ann, "run.capsa.criu.check")), "ok");
+  json_free (doc);
+
+  doc = features_with (bad);
+  ann = path (doc, "annotations", NULL, NULL);
+  CHECK_STR (json_string (json_object_get (ann, "org.opencontainers.runc.checkpoint.enabled")),
+             "false");
+  CHECK_STR (json_string (json_object_get (ann, "run.capsa.criu.version")), "3.99.1");
+  CHECK_STR (json_string (json_object_get (ann, "run.capsa.criu.check")),
+             "failed: no userfaultfd");
+  json_free (doc);
+
+  char missing[80];
+  snprintf (missing, sizeof missing, "%s/no-criu", dir);
+  doc = features_with (missing);
+  ann = path (doc, "annotations", NULL, NULL);
+  CHECK_STR (json_string (json_object_get (ann, "org.opencontainers.runc.checkpoint.enabled")),
+             "false");
+  CHECK (json_object_get (ann, "run.capsa.criu.version") == NULL);
+  CHECK_CONTAINS (json_string (json_object_get (ann, "run.capsa.criu.check")), "cannot run");
+  json_free (doc);
+  unlink (ok);
+  unlink (bad);
+  rmdir (dir);
+}
+
 int
 main (void)
 {
   test_shape ();
   test_host ();
+  test_criu_check_reason ();
+  test_criu_annotations ();
   return unit_finish ("test_features");
 }
