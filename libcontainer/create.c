@@ -26,6 +26,7 @@
 #include "spawn.h"
 #include "spec/util/cleanup.h"
 #include "terminal.h"
+#include "util/passwd.h"
 #include "util/fs.h"
 
 int
@@ -317,33 +318,14 @@ check_user_namespace (const struct spec_config *c, struct error **err)
 }
 
 /* The state dir's creator for `list` (runc shows the user name, or #uid for a
- * uid without one); "" is root. /etc/passwd is read only for an ordinary user:
- * a static binary has no NSS. */
+ * uid without one); "" is root. /etc/passwd is read only for an ordinary user. */
 static char *
 owner_name (uid_t uid, char *buf, size_t size)
 {
   if (uid == 0)
     return (char *) "";
-  snprintf (buf, size, "#%u", (unsigned) uid);
-  _cleanup_fclose_ FILE *f = fopen ("/etc/passwd", "re");
-  char line[512];
-  while (f && fgets (line, sizeof line, f))
-    {
-      char *name = line, *colon = strchr (line, ':');
-      char *uid_field = colon ? strchr (colon + 1, ':') : NULL;
-      if (uid_field == NULL)
-        continue;
-      *colon = '\0';
-      char *end;
-      unsigned long v = strtoul (uid_field + 1, &end, 10);
-      if (end != uid_field + 1 && *end == ':' && v == uid)
-        {
-          size_t n = strnlen (name, size - 1);
-          memcpy (buf, name, n);
-          buf[n] = '\0';
-          break;
-        }
-    }
+  if (!passwd_name_of (uid, buf, size))
+    snprintf (buf, size, "#%u", (unsigned) uid);
   return buf;
 }
 

@@ -29,6 +29,7 @@
 #include "cgroups/cgroup.h"
 #include "hostcheck.h"
 #include "spec/util/cleanup.h"
+#include "util/passwd.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -225,6 +226,11 @@ probe_namespaces (struct report_builder *b)
       if (here == 0 && in_user == 0)
         add (b, name, HOST_OK, p->required, p->meaning, NULL,
              p->flag == CLONE_NEWUSER ? "can be created" : "can be created, also inside a user namespace");
+      else if (in_user == 0 && (here == EPERM || here == EACCES))
+        /* An ordinary user: this is how its (rootless) containers get them. */
+        add (b, name, HOST_OK, p->required, p->meaning, NULL,
+             "can be created inside a user namespace, as rootless containers do (uid %u has no "
+             "CAP_SYS_ADMIN to create it outside one: %s)", (unsigned) geteuid (), strerror (here));
       else if (here == 0)
         add (b, name, HOST_LIMITED, p->required, p->meaning,
              "rootless containers cannot use it; check the user namespace line",
@@ -804,6 +810,30 @@ subid_entries (const char *path)
   return n;
 }
 
+/* The start and size of the first range of uid (or its name) in a subid file. */
+static bool
+subid_range_of (const char *path, uid_t uid, const char *name, unsigned long *start,
+                unsigned long *count)
+{
+  _cleanup_fclose_ FILE *f = fopen (path, "re");
+  _cleanup_free_ char *line = NULL;
+  size_t cap = 0;
+  char idbuf[16];
+  snprintf (idbuf, sizeof idbuf, "%u", (unsigned) uid);
+  while (f && getline (&line, &cap, f) > 0)
+    {
+      char *colon = strchr (line, ':');
+      if (colon == NULL)
+        continue;
+      *colon = '\0';
+      if (strcmp (line, idbuf) != 0 && (name == NULL || strcmp (line, name) != 0))
+        continue;
+      if (sscanf (colon + 1, "%lu:%lu", start, count) == 2)
+        return true;
+    }
+  return false;
+}
+
 static void
 probe_rootless_tools (struct report_builder *b)
 {
@@ -818,6 +848,31 @@ probe_rootless_tools (struct report_builder *b)
       struct stat st;
       privileged = (stat (u, &st) == 0 && (st.st_mode & S_ISUID))
                    || getxattr (u, "security.capability", NULL, 0) > 0;
+    }
+  uid_t me = geteuid ();
+  if (u && g && privileged && me != 0)
+    {
+      /* An ordinary user: what capsa can map for this one (through newuidmap). */
+      char name[64];
+      bool named = passwd_name_of (me, name, sizeof name);
+      unsigned long us = 0, un = 0, gs = 0, gn = 0;
+      bool ru = subid_range_of ("/etc/subuid", me, named ? name : NULL, &us, &un);
+      bool rg = subid_range_of ("/etc/subgid", me, named ? name : NULL, &gs, &gn);
+      if (ru && rg)
+        add (b, "rootless.idmap-tools", HOST_OK, false,
+             "rootless containers of this user can map its subordinate ids besides its own "
+             "(capsa runs newuidmap/newgidmap for such linux.uidMappings/gidMappings)", NULL,
+             "%s and %s; uid %u has uids %lu-%lu and gids %lu-%lu", u, g, (unsigned) me, us,
+             us + un - 1, gs, gs + gn - 1);
+      else
+        add (b, "rootless.idmap-tools", HOST_LIMITED, false,
+             "rootless containers of this user can map only its own uid and gid (one id): images "
+             "with files of other owners do not work",
+             "give the user ranges (usermod --add-subuids 100000-165535 --add-subgids "
+             "100000-165535 USER)",
+             "%s and %s present; uid %u (%s) has no range in %s", u, g, (unsigned) me,
+             named ? name : "no name", !ru ? "/etc/subuid" : "/etc/subgid");
+      return;
     }
   if (u && g && privileged && su > 0 && sg > 0)
     add (b, "rootless.idmap-tools", HOST_OK, false,
