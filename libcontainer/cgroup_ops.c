@@ -14,6 +14,7 @@
 #include "spec/util/cleanup.h"
 #include "spec/util/clock.h"
 #include "spec/util/json.h"
+#include "test_stop.h"
 
 /* A container opened for a cgroup operation: its record, status and manager. */
 struct cg_container
@@ -69,6 +70,7 @@ lc_pause (const struct lc_context *ctx, const char *id, struct error **err)
   if (cg_container_open (ctx, id, true, &c, err) < 0)
     return -1;
   int ret = -1;
+  test_stop_at ("pause:locked");
   if (c.status != LC_RUNNING && c.status != LC_CREATED)
     error_set (err, 0, "container not running");
   else
@@ -100,6 +102,7 @@ lc_update (const struct lc_context *ctx, const char *id, const struct spec_resou
   if (cg_container_open (ctx, id, true, &c, err) < 0)
     return -1;
   int ret = -1;
+  test_stop_at ("update:locked");
   if (c.status == LC_STOPPED)
     error_set (err, 0, "container not running");
   else

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -32,6 +34,26 @@ guard_nondumpable (struct error **err)
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     return error_set (err, errno, "prctl(PR_SET_DUMPABLE, 0)");
   return 0;
+}
+
+void
+guard_die_with_parent (int sync_fd)
+{
+  struct pollfd p = { .fd = sync_fd, .events = POLLIN };
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  /* The parent closes its files before the kernel sends the signal to its
+   * children: a hang-up seen now means the signal came before our prctl. */
+  if (poll (&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR)))
+    _exit (1);
+}
+
+void
+guard_outlive_parent (int sync_fd)
+{
+  struct sync_msg m;
+  if (sync_expect (sync_fd, SYNC_READY_ACK, &m, NULL, NULL) < 0)
+    _exit (1);
+  prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
 }
 
 static int log_sock = -1;

@@ -20,6 +20,15 @@ bool guard_parent_before_clone (bool parent_writes_maps);
 /* PR_SET_DUMPABLE 0: /proc/<pid>/{fd,cwd,root,environ,mem} of this process are
  * closed to the container (it has no CAP_SYS_PTRACE over us) until execve. */
 int guard_nondumpable (struct error **err);
+/* In a child right after the clone (and again after a credential change, which
+ * clears it): SIGKILL when the parent dies. A parent already dead (its end of
+ * sync_fd hung up) makes us _exit at once: that closes the race between the
+ * clone and the prctl, also in a pid namespace where getppid() is 0. */
+void guard_die_with_parent (int sync_fd);
+/* After READY: wait for the parent's READY_ACK, then live on without it; the
+ * caller closes sync_fd next, which the parent waits for. EOF (the parent died
+ * before recording us) ends this process. */
+void guard_outlive_parent (int sync_fd);
 
 /* Child, first thing after the clone: non-dumpable (unless defer_dumpable),
  * every fd closed but stdio, the preserved ones and keep[]; log lines go to the

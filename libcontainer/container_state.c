@@ -82,7 +82,28 @@ statedir_open (const char *root, const char *id, bool lock, struct error **err)
       close (fd);
       return error_set (err, errno, "lock state dir \"%s\"", dir);
     }
+  /* Removed while we waited for the lock (a concurrent delete): gone. */
+  struct stat st;
+  if (lock && fstat (fd, &st) == 0 && st.st_nlink == 0)
+    {
+      close (fd);
+      error_set (err, 0, "container does not exist");
+      if (err && *err)
+        (*err)->errnum = ENOENT;
+      return -1;
+    }
   return fd;
+}
+
+int
+statedir_write_cgroup_intent (int dirfd, struct cgroup_manager *cg, struct error **err)
+{
+  _cleanup_free_ char *saved = cgroup_manager_save (cg);
+  if (saved == NULL)
+    return error_set (err, ENOMEM, "save cgroup manager");
+  /* One small write to a new file: a process killed meanwhile leaves it empty
+   * or whole, and an empty one names nothing made yet. */
+  return fs_write_file_new_at (dirfd, "cgroup", saved, strlen (saved), 0600, err);
 }
 
 int

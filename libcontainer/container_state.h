@@ -48,6 +48,11 @@ int statedir_create (const char *root, const char *id, struct error **err);
  * \"id\" does not exist". */
 int statedir_open (const char *root, const char *id, bool lock, struct error **err);
 
+/* The saved cgroup manager, into <state>/cgroup, written before the cgroup is
+ * made: delete --force undoes a create killed at any point after it. */
+struct cgroup_manager;
+int statedir_write_cgroup_intent (int dirfd, struct cgroup_manager *cg, struct error **err);
+
 int record_write (int dirfd, const struct lc_record *r, struct error **err);
 /* state.json and the saved cgroup manager. */
 int record_read (int dirfd, struct lc_record *r, struct error **err);

@@ -34,6 +34,7 @@
 #include "spec/util/cleanup.h"
 #include "sync.h"
 #include "terminal.h"
+#include "test_stop.h"
 #include "util/fs.h"
 
 
@@ -323,6 +324,7 @@ exec_process_main (struct exec_child *x, struct error **err)
       = finalize_process (c, sec, x->sync_fd, x->preserve_fds, NULL, 0, x->own_stdio, err);
   if (path == NULL)
     return -1;
+  guard_outlive_parent (x->sync_fd);
   close (x->sync_fd);
   x->sync_fd = -1;
   guard_child_log_off ();
@@ -360,6 +362,7 @@ __attribute__ ((noreturn)) static void
 exec_child_main (struct exec_child *x)
 {
   struct error *err = NULL;
+  guard_die_with_parent (x->sync_fd);
   /* We are already visible in the container's pid namespace (born there, and
    * non-dumpable from birth: the parent made itself so before the clone). Drop
    * the state dir, the cgroup dir and the log file before anything else. */
@@ -568,6 +571,7 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
     }
   close (sp[1]);
   sp[1] = -1;
+  test_stop_at ("exec:cloned");
   r.pid = pid;
   if (process_apply_parent_side (p, r.pid, err) < 0)
     goto fail;
@@ -583,6 +587,10 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
   if (o->pid_file && write_pid_file (o->pid_file, r.pid, err) < 0)
     goto fail;
   if (o->pidfd_socket && send_pidfd (o->pidfd_socket, r.pidfd, err) < 0)
+    goto fail;
+  test_stop_at ("exec:ready");
+  /* Recorded where asked: the process outlives us from now on. */
+  if (spawn_release_fd (sp[0], err) < 0)
     goto fail;
   if (o->detach)
     {

@@ -115,6 +115,7 @@ wait_start_without_process (struct init_args *a)
   static const char reply[] = "Econfig.json: process: not set, there is nothing to start";
   char fifo_path[64];
   sync_send (a->sync_fd, SYNC_READY, 0, NULL, -1, NULL);
+  guard_outlive_parent (a->sync_fd);
   close (a->sync_fd);
   guard_child_log_off ();
   snprintf (fifo_path, sizeof fifo_path, "/proc/self/fd/%d", a->fifo_fd);
@@ -256,6 +257,7 @@ run_init (struct init_args *a, struct error **err)
         return error_set (err, errno, "setresgid to root of the user namespace");
       if (setresuid (0, 0, 0) < 0)
         return error_set (err, errno, "setresuid to root of the user namespace");
+      guard_die_with_parent (a->sync_fd); /* the uid change cleared it */
     }
 
   if (setsid () < 0)
@@ -343,6 +345,7 @@ run_init (struct init_args *a, struct error **err)
                           a->own_stdio, err);
   if (path == NULL)
     return -1;
+  guard_outlive_parent (a->sync_fd);
   close (a->sync_fd);
   a->sync_fd = -1;
   guard_child_log_off ();
@@ -402,6 +405,7 @@ void
 init_main (struct init_args *a)
 {
   struct error *err = NULL;
+  guard_die_with_parent (a->sync_fd);
   if (init_guard_start (a, &err) < 0)
     sync_fail (a->sync_fd, err);
   reset_signals ();

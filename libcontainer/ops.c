@@ -20,6 +20,7 @@
 #include "container_state.h"
 #include "hooks.h"
 #include "terminal.h"
+#include "test_stop.h"
 #include "spec/util/cleanup.h"
 #include "util/fs.h"
 
@@ -183,6 +184,7 @@ lc_start (const struct lc_context *ctx, const char *id, struct error **err)
   _cleanup_close_ int fifo = -1, pidfd = -1;
   if (open_container (ctx, id, true, &o, err) < 0)
     return -1;
+  test_stop_at ("start:locked");
   switch (o.status)
     {
     case LC_CREATED:
@@ -240,6 +242,7 @@ lc_start (const struct lc_context *ctx, const char *id, struct error **err)
       goto out;
     }
   reply[got] = '\0';
+  test_stop_at ("start:confirmed");
   if (reply[0] != '0')
     {
       unlinkat (o.dirfd, "exec.fifo", 0);
@@ -355,6 +358,16 @@ kill_and_wait (struct opened *o, struct cgroup_manager *m, struct error **err)
   _cleanup_close_ int pidfd = -1;
   if (o->has_record && record_pid_alive (&o->rec))
     pidfd = (int) syscall (SYS_pidfd_open, o->rec.pid, 0);
+  if (m && !o->has_record)
+    {
+      /* A create that died: its cgroup may not exist, or be empty. */
+      _cleanup_free_ pid_t *pids = NULL;
+      size_t n = 0;
+      if (cgroup_pids (m, &pids, &n, err) < 0)
+        return -1;
+      if (n == 0)
+        return 0;
+    }
   if (m)
     {
       if (cgroup_kill_all (m, SIGKILL, err) < 0)
@@ -406,14 +419,16 @@ lc_delete (const struct lc_context *ctx, const char *id, bool force, struct erro
                  lc_status_name (o.status));
       goto out;
     }
-  if (o.has_record)
-    {
-      m = load_cgroup (&o, err);
-      if (m == NULL && err && *err)
-        goto out;
-    }
-  if (o.status != LC_STOPPED && o.status != LC_CREATING && kill_and_wait (&o, m, err) < 0)
+  /* Without state.json too: a create that died (we hold its lock) may have
+   * left a cgroup, named in the file written before it was made. */
+  m = load_cgroup (&o, err);
+  if (m == NULL && err && *err)
     goto out;
+  /* A dead create may have left its init (parked, or still setting up) in the
+   * cgroup: kill what is there. */
+  if ((o.status != LC_STOPPED || (m && !o.has_record)) && kill_and_wait (&o, m, err) < 0)
+    goto out;
+  test_stop_at ("delete:killed");
 
   if (o.rec.has_poststop)
     {
@@ -429,6 +444,7 @@ lc_delete (const struct lc_context *ctx, const char *id, bool force, struct erro
     }
   if (m && cgroup_destroy (m, err) < 0)
     goto out;
+  test_stop_at ("delete:cgroup");
   if (fs_remove_tree (dir, err) < 0)
     goto out;
   ret = 0;

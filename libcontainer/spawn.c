@@ -25,6 +25,7 @@
 #include "seccomp_filter.h"
 #include "spec/util/cleanup.h"
 #include "sync.h"
+#include "test_stop.h"
 
 #ifndef CLONE_INTO_CGROUP
 #define CLONE_INTO_CGROUP 0x200000000ULL
@@ -94,6 +95,33 @@ spawn_abort (struct spawn_result *r)
   if (r->pty_master >= 0)
     close (r->pty_master);
   r->pty_master = -1;
+  if (r->sync_fd >= 0)
+    close (r->sync_fd);
+  r->sync_fd = -1;
+}
+
+int
+spawn_release_fd (int sync_fd, struct error **err)
+{
+  char buf[64];
+  ssize_t n;
+  if (sync_send (sync_fd, SYNC_READY_ACK, 0, NULL, -1, err) < 0)
+    return -1;
+  /* The child closes its end once it no longer dies with us: our exit before
+   * that would kill a container we report as created. */
+  do
+    n = recv (sync_fd, buf, sizeof buf, 0);
+  while (n > 0 || (n < 0 && errno == EINTR));
+  return 0;
+}
+
+int
+spawn_release (struct spawn_result *r, struct error **err)
+{
+  int ret = spawn_release_fd (r->sync_fd, err);
+  close (r->sync_fd);
+  r->sync_fd = -1;
+  return ret;
 }
 
 /* Intermediate child: join namespaces by path, create the new ones (user first,
@@ -105,6 +133,7 @@ intermediate_main (struct init_args *a, const struct ns_plan *plan)
   struct sync_msg m;
   int rest = plan->new_flags & ~(CLONE_NEWUSER | CLONE_NEWCGROUP);
 
+  guard_die_with_parent (a->sync_fd);
   /* Before joining anything: the pid namespace we join may hold a pod sibling. */
   if (init_guard_start (a, &err) < 0)
     sync_fail (a->sync_fd, err);
@@ -281,6 +310,7 @@ spawn_container (struct init_args *a, struct cgroup_manager *cg, struct spawn_re
   out->pid = 0;
   out->pidfd = -1;
   out->pty_master = -1;
+  out->sync_fd = -1;
   ns_plan_build (c, &plan);
   bool intermediate = plan.has_paths || (plan.new_flags & CLONE_NEWTIME);
   a->new_cgroupns = (plan.new_flags & CLONE_NEWCGROUP) != 0;
@@ -323,6 +353,7 @@ spawn_container (struct init_args *a, struct cgroup_manager *cg, struct spawn_re
     }
   close (sp[1]);
   a->sync_fd = -1;
+  test_stop_at ("create:cloned");
 
   if (intermediate)
     {
@@ -384,6 +415,7 @@ placed:
     goto fail;
   if (sync_send (sock, SYNC_GO, out->pid, NULL, -1, err) < 0)
     goto fail;
+  test_stop_at ("create:go");
   /* After GO the init moves itself into the v1 hierarchies and says how that
    * went; what it could not do, and a cgroup2 tree it was not born in, is ours
    * (each cgroup.procs write of ours may wait ~10 ms for RCU on v1). The init
@@ -404,6 +436,8 @@ placed:
   if (cg && cgroup_check_placed (cg, out->pid, err) < 0)
     goto fail;
   netdev_session_free (netdevs);
+  out->sync_fd = sock;
+  sock = -1;
   return 0;
 
 fail:

@@ -16,6 +16,7 @@ struct spawn_result
   pid_t pid;         /* the container init, in our pid namespace */
   int pidfd;
   int pty_master;    /* foreground run with a terminal, else -1 */
+  int sync_fd;       /* our end of the sync socket until spawn_release */
 };
 
 /* Clone the init (directly, or through an intermediate child when namespaces are
@@ -41,5 +42,11 @@ int spawn_place_rest (spawn_enter_fn enter, void *arg, int sock, pid_t pid, size
 
 /* Kill (SIGKILL) and reap a child we spawned. */
 void spawn_abort (struct spawn_result *r);
+/* The container is recorded: tell the init (READY_ACK) that it outlives us from
+ * now on. Until then it dies with us (child_guard.h). */
+int spawn_release (struct spawn_result *r, struct error **err);
+/* The same on a bare sync socket (exec): READY_ACK, then wait for the child to
+ * close its end (it has cleared its parent-death signal by then). */
+int spawn_release_fd (int sync_fd, struct error **err);
 
 #endif

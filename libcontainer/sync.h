@@ -27,6 +27,9 @@ enum sync_type
   SYNC_MOUNT_SOURCE,  /* P -> C, before GO: the detached source (fd) of config
                          mount number value (mount_sources.c) */
   SYNC_ATTACHED,      /* C -> P: v1 self-attach done; value: writes that failed */
+  SYNC_READY_ACK,     /* P -> C, after READY: P has recorded the process and
+                         lives on without it; C stops dying with P (EOF instead:
+                         P died first, C exits) */
 };
 
 struct sync_msg
