@@ -26,7 +26,6 @@
 #include "spawn.h"
 #include "spec/util/cleanup.h"
 #include "terminal.h"
-#include "test_stop.h"
 #include "util/passwd.h"
 #include "util/fs.h"
 
@@ -185,6 +184,29 @@ prepare_seccomp (const struct lc_context *ctx, const struct spec_seccomp *s,
 }
 
 
+static bool
+have_cap (cap_value_t cap)
+{
+  cap_t caps = cap_get_proc ();
+  cap_flag_value_t v = CAP_CLEAR;
+  if (caps)
+    {
+      cap_get_flag (caps, cap, CAP_EFFECTIVE, &v);
+      cap_free (caps);
+    }
+  return v == CAP_SET;
+}
+
+/* Device rules are a cgroup eBPF program (v2) or devices.allow (v1): both need
+ * CAP_SYS_ADMIN in the initial user namespace, which a rootless caller lacks
+ * even with a delegated cgroup. Its container cannot mknod (user namespace),
+ * and the host's nodes it may open are those their file modes allow. */
+static bool
+rootless_skips_device_rules (const struct lc_context *ctx)
+{
+  return ctx->rootless && !(have_cap (CAP_SYS_ADMIN) && ns_in_initial_userns ());
+}
+
 /* The limits of linux.resources that a config asks for, as their JSON names
  * ("" when none: `{}` and device rules alone are no limits). */
 static void
@@ -252,19 +274,6 @@ mapped_ranges (const struct spec_id_mapping *m, size_t n, char *buf, size_t size
                              m[i].container_id, (unsigned long long) last);
     }
   return buf;
-}
-
-static bool
-have_cap (cap_value_t cap)
-{
-  cap_t caps = cap_get_proc ();
-  cap_flag_value_t v = CAP_CLEAR;
-  if (caps)
-    {
-      cap_get_flag (caps, cap, CAP_EFFECTIVE, &v);
-      cap_free (caps);
-    }
-  return v == CAP_SET;
 }
 
 /* The user-namespace cases that otherwise end as a bare errno deep in the init
@@ -386,15 +395,11 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
   if (dirfd < 0)
     goto out;
   made_dir = true;
-  test_stop_at ("create:statedir");
 
   if (cgroup_manager_new (c, id, ctx->systemd_cgroup, &cg, err) < 0)
     goto fail;
-  /* The intent, before the cgroup (or the scope) exists: if we die from here on,
-   * `delete --force` (or a new create of this id) finds what to undo. */
-  if (statedir_write_cgroup_intent (dirfd, cg, err) < 0)
-    goto fail;
-  test_stop_at ("create:cgroup");
+  if (rootless_skips_device_rules (ctx))
+    cgroup_manager_skip_devices (cg);
   if (cgroup_create (cg, err) < 0)
     {
       if (!rootless_without_cgroup (ctx, c, err))
@@ -402,7 +407,6 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
       cgroup_destroy (cg, NULL);
       cgroup_manager_free (cg);
       cg = NULL;
-      unlinkat (dirfd, "cgroup", 0);
     }
   /* 0622 (like runc): the init opens it for writing after switching to
    * process.user, which need not be root. Only root can read it: `start`. */
@@ -447,7 +451,6 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
   a.seccomp = seccomp;
   if (spawn_container (&a, cg, spawned, err) < 0)
     goto fail;
-  test_stop_at ("create:ready");
 
   log_debug ("container %s: init process %d created from bundle %s", id, spawned->pid, bundle);
   rec.id = (char *) id;
@@ -459,7 +462,7 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
   rec.created = timestamp_now ();
   char owner[64];
   rec.owner = owner_name (geteuid (), owner, sizeof owner);
-  rec.cgroup = NULL; /* written before the cgroup was made */
+  rec.cgroup = cg ? cgroup_manager_save (cg) : NULL;
   rec.freezer = cg ? cgroup_freezer_file (cg) : NULL;
   rec.has_poststart = c->hooks.len[HOOK_POSTSTART] > 0;
   rec.has_poststop = c->hooks.len[HOOK_POSTSTOP] > 0;
@@ -478,9 +481,6 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
     goto fail_spawned;
   /* --pidfd-socket: the caller (containerd's shim) watches the init by pidfd. */
   if (o->pidfd_socket && send_pidfd (o->pidfd_socket, spawned->pidfd, err) < 0)
-    goto fail_spawned;
-  test_stop_at ("create:recorded");
-  if (spawn_release (spawned, err) < 0)
     goto fail_spawned;
   ret = 0;
   goto out;

@@ -27,6 +27,9 @@ struct cgroup_manager;
  * With no cgroupsPath the path is /capsa/<id> (systemd: system.slice:capsa:<id>). */
 int cgroup_manager_new (const struct spec_config *c, const char *id, bool systemd,
                         struct cgroup_manager **out, struct error **err);
+/* Leave linux.resources.devices out (rootless: the eBPF program and v1's
+ * devices.allow need CAP_SYS_ADMIN in the initial user namespace). */
+void cgroup_manager_skip_devices (struct cgroup_manager *m);
 /* Create the cgroup (directories, or systemd scope later in enter) and apply
  * linux.resources. Refuses a cgroup that is frozen or already has processes. */
 int cgroup_create (struct cgroup_manager *m, struct error **err);

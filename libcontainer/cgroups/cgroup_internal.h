@@ -32,6 +32,7 @@ struct cgroup_manager
   size_t n;
   const struct spec_resources *res; /* borrowed from the config; NULL after load */
   int leaf_fd;     /* v2: cached O_DIRECTORY fd of the leaf */
+  bool skip_devices; /* rootless: no device rules (cgroup_manager_skip_devices) */
 };
 
 /* A cgroup mount seen from this process: parsed /proc/self/cgroup joined with

@@ -396,7 +396,7 @@ cgroup_create (struct cgroup_manager *m, struct error **err)
     }
   /* Always: with no linux.resources, the device rules still apply. */
   static const struct spec_resources none;
-  if (cg_apply_resources (m, m->res ? m->res : &none, true, err) < 0)
+  if (cg_apply_resources (m, m->res ? m->res : &none, !m->skip_devices, err) < 0)
     goto fail;
   free (made);
   return 0;
@@ -478,7 +478,7 @@ cgroup_enter (struct cgroup_manager *m, pid_t pid, struct error **err)
       struct cg_hier *u = m->layout == CGROUP_LAYOUT_V2 ? cg_unified (m) : NULL;
       if (u && mkdir_v2 (u, NULL, true, err) < 0)
         return -1;
-      return cg_apply_resources (m, m->res ? m->res : &none, true, err);
+      return cg_apply_resources (m, m->res ? m->res : &none, !m->skip_devices, err);
     }
   return enter_hierarchies (m, pid, true, true, err);
 }
@@ -489,6 +489,12 @@ cgroup_enter_some (struct cgroup_manager *m, pid_t pid, bool v1, bool v2, struct
   if (m->systemd)
     return cgroup_enter (m, pid, err);
   return enter_hierarchies (m, pid, v1, v2, err);
+}
+
+void
+cgroup_manager_skip_devices (struct cgroup_manager *m)
+{
+  m->skip_devices = true;
 }
 
 int

@@ -18,20 +18,24 @@ import capsa_harness as h
 NOBODY = 65534
 
 
-def _as_user(uid, gid):
+def _as_user(uid, gid, cgroup=None):
     def become():
+        if cgroup:  # while still root: a login session's cgroup, delegated to the user
+            with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
+                f.write("0")
         os.setgroups([])
         os.setgid(gid)
         os.setuid(uid)
     return become
 
 
-def _run(argv, cwd, timeout=30, uid=NOBODY, gid=NOBODY, env=None, stdin=subprocess.DEVNULL):
+def _run(argv, cwd, timeout=30, uid=NOBODY, gid=NOBODY, env=None, stdin=subprocess.DEVNULL,
+         cgroup=None):
     """Output through files, not pipes: a created container keeps its stdio open."""
     full_env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/"}
     full_env.update(env or {})
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        p = subprocess.run(argv, cwd=cwd, env=full_env, preexec_fn=_as_user(uid, gid),
+        p = subprocess.run(argv, cwd=cwd, env=full_env, preexec_fn=_as_user(uid, gid, cgroup),
                            stdin=stdin, stdout=out, stderr=err, timeout=timeout)
         out.seek(0)
         err.seek(0)
@@ -432,3 +436,63 @@ def test_subuser_check_reports_what_works_rootless(asuser, subuser):
     idmap = [l for l in lines if "rootless.idmap-tools" in l]
     assert idmap and idmap[0].startswith("ok "), r.stdout
     assert "uids %d-%d" % (asuser.subuid, asuser.subuid + 65535) in idmap[0], idmap
+
+
+@pytest.fixture
+def delegated_v2(asuser):
+    """A cgroup v2 subtree owned by the subuser (as systemd delegates one to a user
+    session): the directory, cgroup.procs, cgroup.threads and cgroup.subtree_control
+    are the user's. capsa runs from a leaf in it, so that moving the container's init
+    stays below a cgroup the user owns. Pure cgroup v2 only (the v2vm guest)."""
+    top = "/sys/fs/cgroup"
+    if not os.path.exists(os.path.join(top, "cgroup.subtree_control")):
+        pytest.skip("needs cgroup v2 mounted at /sys/fs/cgroup (tests/cgroup-v2.sh runs it)")
+    with open(os.path.join(top, "cgroup.subtree_control")) as f:
+        enabled = f.read().split()
+    if "memory" not in enabled or "pids" not in enabled:
+        pytest.skip("memory and pids are not enabled below the cgroup v2 root")
+    name = "capsa-rl-%s" % uuid.uuid4().hex[:8]
+    deleg = os.path.join(top, name)
+    os.mkdir(deleg)
+    launcher = os.path.join(deleg, "launcher")
+    try:
+        for f in ("", "cgroup.procs", "cgroup.threads", "cgroup.subtree_control"):
+            os.chown(os.path.join(deleg, f), asuser.uid, asuser.gid)
+        os.mkdir(launcher)
+        for f in ("", "cgroup.procs"):
+            os.chown(os.path.join(launcher, f), asuser.uid, asuser.gid)
+        with open(os.path.join(deleg, "cgroup.subtree_control"), "w") as f:
+            f.write("+memory +pids")
+        yield "/" + name, launcher
+    finally:
+        for d in sorted((os.path.join(dp, x) for dp, dirs, _ in os.walk(deleg) for x in dirs),
+                        key=len, reverse=True):
+            os.rmdir(d)
+        os.rmdir(deleg)
+
+
+def test_subuser_delegated_cgroup_v2_applies_limits(asuser, delegated_v2, cid):
+    """With a cgroup the user may write, rootless is no excuse: memory and pids
+    limits are in force for the container, and no warning says otherwise."""
+    parent, launcher = delegated_v2
+
+    def edit(c):
+        _multi_id(c, asuser.uid, asuser.gid, asuser.subuid, asuser.subgid)
+        c["linux"]["cgroupsPath"] = "%s/%s" % (parent, cid)
+        c["linux"]["resources"] = {"memory": {"limit": 64 << 20}, "pids": {"limit": 42}}
+    asuser.config(["/bin/sleep", "60"], edit)
+    r = _run([asuser.binary, "--root", asuser.root, "run", "-d", cid], asuser.bundle,
+             uid=asuser.uid, gid=asuser.gid, env=asuser.env, cgroup=launcher)
+    try:
+        assert r.returncode == 0, r
+        assert "not applied" not in r.stderr, r
+        cg = "/sys/fs/cgroup%s/%s" % (parent, cid)
+        with open(cg + "/memory.max") as f:
+            assert f.read().strip() == str(64 << 20)
+        with open(cg + "/pids.max") as f:
+            assert f.read().strip() == "42"
+        st = json.loads(asuser.capsa("state", cid).stdout)
+        with open("/proc/%d/cgroup" % st["pid"]) as f:
+            assert f.read().strip() == "0::%s/%s" % (parent, cid)
+    finally:
+        asuser.capsa("delete", "--force", cid)
