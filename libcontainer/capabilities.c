@@ -226,3 +226,16 @@ caps_apply_sets (const struct caps_plan *p, struct error **err)
     return error_set (err, errno, "prctl(PR_SET_KEEPCAPS, 0)");
   return 0;
 }
+
+bool
+caps_have_effective (int cap)
+{
+  cap_t caps = cap_get_proc ();
+  cap_flag_value_t v = CAP_CLEAR;
+  if (caps)
+    {
+      cap_get_flag (caps, (cap_value_t) cap, CAP_EFFECTIVE, &v);
+      cap_free (caps);
+    }
+  return v == CAP_SET;
+}

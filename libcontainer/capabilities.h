@@ -3,6 +3,7 @@
 #ifndef CAPSA_CAPABILITIES_H
 #define CAPSA_CAPABILITIES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "spec/config.h"
 
@@ -17,6 +18,9 @@ struct caps_plan
 int caps_from_name (const char *name);
 /* Number of capabilities the running kernel knows (CAP_LAST_CAP + 1). */
 int caps_kernel_count (void);
+
+/* Whether this process has capability number cap in its effective set. */
+bool caps_have_effective (int cap);
 
 /* What this process can hand on: its permitted set. In a new or joined user
  * namespace that is every capability of the namespace; on the host it is

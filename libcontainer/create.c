@@ -16,6 +16,7 @@
 #include "cgroups/cgroup.h"
 #include "container.h"
 #include "container_ops.h"
+#include "capabilities.h"
 #include "container_state.h"
 #include "foreground.h"
 #include "namespaces.h"
@@ -184,19 +185,6 @@ prepare_seccomp (const struct lc_context *ctx, const struct spec_seccomp *s,
 }
 
 
-static bool
-have_cap (cap_value_t cap)
-{
-  cap_t caps = cap_get_proc ();
-  cap_flag_value_t v = CAP_CLEAR;
-  if (caps)
-    {
-      cap_get_flag (caps, cap, CAP_EFFECTIVE, &v);
-      cap_free (caps);
-    }
-  return v == CAP_SET;
-}
-
 /* Device rules are a cgroup eBPF program (v2) or devices.allow (v1): both need
  * CAP_SYS_ADMIN in the initial user namespace, which a rootless caller lacks
  * even with a delegated cgroup. Its container cannot mknod (user namespace),
@@ -204,7 +192,7 @@ have_cap (cap_value_t cap)
 static bool
 rootless_skips_device_rules (const struct lc_context *ctx)
 {
-  return ctx->rootless && !(have_cap (CAP_SYS_ADMIN) && ns_in_initial_userns ());
+  return ctx->rootless && !(caps_have_effective (CAP_SYS_ADMIN) && ns_in_initial_userns ());
 }
 
 /* The limits of linux.resources that a config asks for, as their JSON names
@@ -289,7 +277,7 @@ check_user_namespace (const struct spec_config *c, struct error **err)
     creates |= l->namespaces[i].path == NULL || l->namespaces[i].path[0] == '\0';
   if (user == NULL)
     {
-      if (creates && !have_cap (CAP_SYS_ADMIN))
+      if (creates && !caps_have_effective (CAP_SYS_ADMIN))
         return error_set (err, 0, "config.json: linux.namespaces: uid %u may create namespaces "
                           "only inside a new user namespace of its own: add {\"type\": \"user\"} "
                           "with linux.uidMappings and linux.gidMappings (`capsa spec --rootless` "
@@ -318,7 +306,7 @@ check_user_namespace (const struct spec_config *c, struct error **err)
                         "by linux.gidMappings", i, u->additional_gids[i]);
   /* Without CAP_SETGID a gid map of our own gid alone is written with setgroups
    * denied (namespaces.c): the process can then have no additional groups. */
-  if (u->additional_gids_len && !have_cap (CAP_SETGID) && l->gid_mappings_len == 1
+  if (u->additional_gids_len && !caps_have_effective (CAP_SETGID) && l->gid_mappings_len == 1
       && l->gid_mappings[0].size == 1 && l->gid_mappings[0].host_id == getegid ())
     return error_set (err, 0, "config.json: process.user.additionalGids: a rootless container "
                       "that maps only gid %u may not set groups (setgroups is denied): map a "

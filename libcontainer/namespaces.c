@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "capabilities.h"
 #include "spec/util/cleanup.h"
 #include "util/fs.h"
 
@@ -204,19 +205,6 @@ only_own_id (const struct spec_id_mapping *m, size_t n, uint32_t own)
   return n == 1 && m[0].host_id == own && m[0].size == 1;
 }
 
-static bool
-have_setgid_cap (void)
-{
-  cap_t caps = cap_get_proc ();
-  cap_flag_value_t v = CAP_CLEAR;
-  if (caps)
-    {
-      cap_get_flag (caps, CAP_SETGID, CAP_EFFECTIVE, &v);
-      cap_free (caps);
-    }
-  return v == CAP_SET;
-}
-
 static int
 write_one_map (pid_t pid, bool gid, const struct spec_id_mapping *m, size_t n, struct error **err)
 {
@@ -232,7 +220,7 @@ write_one_map (pid_t pid, bool gid, const struct spec_id_mapping *m, size_t n, s
   /* Without CAP_SETGID the kernel takes a gid_map of our own gid only once
    * setgroups is denied in the new namespace (user_namespaces(7)); a wider map
    * goes through newgidmap, which leaves setgroups allowed. */
-  if (gid && !have_setgid_cap () && only_own_id (m, n, own))
+  if (gid && !caps_have_effective (CAP_SETGID) && only_own_id (m, n, own))
     {
       char path[64];
       snprintf (path, sizeof path, "/proc/%d/setgroups", pid);
