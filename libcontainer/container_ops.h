@@ -2,12 +2,17 @@
 #ifndef CAPSA_CONTAINER_OPS_H
 #define CAPSA_CONTAINER_OPS_H
 
+#include "container.h"
 #include "container_state.h"
 
 /* realpath() as a malloc'd string; frees `path`. */
 char *realpath_dup (char *path, struct error **err);
 /* Copy the config into the state dir (as config.json) for delete's poststop hooks. */
 int copy_config_to_state (int dirfd, const char *config_path, struct error **err);
+
+/* The new container's state dir, locked (statedir_claim), after removing what a
+ * create of the same id that died before writing state.json left behind. */
+int lc_claim_statedir (const struct lc_context *ctx, const char *id, struct error **err);
 
 /* --pid-file: the pid, written atomically (engines read it at once). */
 int write_pid_file (const char *path, pid_t pid, struct error **err);

@@ -33,15 +33,9 @@ statedir_path (const char *root, const char *id)
   return p;
 }
 
-int
-statedir_create (const char *root, const char *id, struct error **err)
+static int
+create_locked (const char *dir, const char *id, struct error **err)
 {
-  _cleanup_free_ char *dir = statedir_path (root, id);
-  if (mkdir (root, 0700) < 0 && errno != EEXIST)
-    {
-      if (errno != ENOENT || fs_mkdir_all (root, 0700) < 0)
-        return error_set (err, errno, "create state root \"%s\"", root);
-    }
   /* mkdir is the atomic arbiter between two concurrent creates of one ID. */
   if (mkdir (dir, 0711) < 0)
     {
@@ -58,6 +52,93 @@ statedir_create (const char *root, const char *id, struct error **err)
       return error_set (err, errno, "lock state dir \"%s\"", dir);
     }
   return fd;
+}
+
+/* The dir's lock, waited for a short while: a killed create's children may
+ * still hold it for the moment they take to die. */
+static int
+open_unlocked (const char *dir)
+{
+  int fd = open (dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  for (int i = 0; flock (fd, LOCK_EX | LOCK_NB) < 0; i++)
+    {
+      if (errno != EWOULDBLOCK || i == 20)
+        {
+          close (fd);
+          return -1;
+        }
+      struct timespec ts = { 0, 5 * 1000 * 1000 };
+      nanosleep (&ts, NULL);
+    }
+  return fd;
+}
+
+static int
+lock_root (const char *root, struct error **err)
+{
+  int fd = open (root, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || flock (fd, LOCK_EX) < 0)
+    {
+      error_set (err, errno, "lock state root \"%s\"", root);
+      if (fd >= 0)
+        close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+int
+statedir_claim (const char *root, const char *id, statedir_undo_fn undo, void *arg,
+                struct error **err)
+{
+  _cleanup_free_ char *dir = statedir_path (root, id);
+  if (mkdir (root, 0700) < 0 && errno != EEXIST)
+    {
+      if (errno != ENOENT || fs_mkdir_all (root, 0700) < 0)
+        return error_set (err, errno, "create state root \"%s\"", root);
+    }
+  /* The root's lock covers mkdir up to the new dir's lock: a dir found unlocked
+   * under it without state.json is a dead create's, never one being born. */
+  _cleanup_close_ int rootfd = lock_root (root, err);
+  if (rootfd < 0)
+    return -1;
+  int fd = create_locked (dir, id, err);
+  if (fd >= 0 || undo == NULL || err == NULL || *err == NULL || (*err)->errnum != EEXIST)
+    return fd;
+  /* Wait for its lock without holding the root's (other ids are created
+   * meanwhile), then look again under both. */
+  close (rootfd);
+  rootfd = -1;
+  _cleanup_close_ int old = open_unlocked (dir);
+  if (old < 0)
+    return -1;
+  rootfd = lock_root (root, NULL);
+  struct stat now, held;
+  if (rootfd < 0 || fstat (old, &held) < 0)
+    return -1;
+  if (held.st_nlink == 0 || stat (dir, &now) < 0 || now.st_ino != held.st_ino
+      || now.st_dev != held.st_dev)
+    {
+      /* Removed meanwhile (a failed create, a delete): the id may be free. */
+      error_free (err);
+      return create_locked (dir, id, err);
+    }
+  if (faccessat (old, "state.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
+    return -1; /* a container: "already exists" stands */
+  error_free (err);
+  int taken = old;
+  old = -1;
+  if (undo (taken, arg, err) < 0) /* closes taken */
+    return -1;
+  return create_locked (dir, id, err);
+}
+
+int
+statedir_create (const char *root, const char *id, struct error **err)
+{
+  return statedir_claim (root, id, NULL, NULL, err);
 }
 
 int

@@ -44,6 +44,12 @@ char *statedir_path (const char *root, const char *id);
 /* Create <root> (0700) and the container dir exclusively: EEXIST -> "container with
  * id exists". Returns an O_DIRECTORY fd, locked. */
 int statedir_create (const char *root, const char *id, struct error **err);
+/* The same, and when the dir exists but is the leftover of a create that died
+ * (unlocked, no state.json), undo(dirfd, arg) cleans it (and closes dirfd) and
+ * the dir is made anew. */
+typedef int (*statedir_undo_fn) (int dirfd, void *arg, struct error **err);
+int statedir_claim (const char *root, const char *id, statedir_undo_fn undo, void *arg,
+                    struct error **err);
 /* Open an existing container dir, locked (LOCK_EX) when `lock`. ENOENT -> "container
  * \"id\" does not exist". */
 int statedir_open (const char *root, const char *id, bool lock, struct error **err);

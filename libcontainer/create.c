@@ -379,7 +379,7 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
       goto out;
     }
 
-  dirfd = statedir_create (ctx->root, id, err);
+  dirfd = lc_claim_statedir (ctx, id, err);
   if (dirfd < 0)
     goto out;
   made_dir = true;

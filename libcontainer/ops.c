@@ -404,15 +404,14 @@ kill_and_wait (struct opened *o, struct cgroup_manager *m, struct error **err)
   return 0;
 }
 
-int
-lc_delete (const struct lc_context *ctx, const char *id, bool force, struct error **err)
+/* delete on an opened (locked) container; closes it. */
+static int
+delete_opened (const struct lc_context *ctx, const char *id, struct opened o, bool force,
+               struct error **err)
 {
-  struct opened o;
   int ret = -1;
   struct cgroup_manager *m = NULL;
   _cleanup_free_ char *dir = statedir_path (ctx->root, id);
-  if (open_container (ctx, id, true, &o, err) < 0)
-    return -1;
   if ((o.status == LC_RUNNING || o.status == LC_PAUSED) && !force)
     {
       error_set (err, 0, "cannot delete container %s that is not stopped: %s", id,
@@ -453,6 +452,39 @@ out:
     cgroup_manager_free (m);
   opened_close (&o);
   return ret;
+}
+
+int
+lc_delete (const struct lc_context *ctx, const char *id, bool force, struct error **err)
+{
+  struct opened o;
+  if (open_container (ctx, id, true, &o, err) < 0)
+    return -1;
+  return delete_opened (ctx, id, o, force, err);
+}
+
+struct leftover
+{
+  const struct lc_context *ctx;
+  const char *id;
+};
+
+/* statedir_claim's undo: the dir of a create that died before state.json. */
+static int
+delete_leftover (int dirfd, void *arg, struct error **err)
+{
+  const struct leftover *l = arg;
+  struct opened o = { .dirfd = dirfd, .status = LC_CREATING };
+  o.rec.id = strdup (l->id);
+  log_debug ("container %s: removing what a create that died left", l->id);
+  return delete_opened (l->ctx, l->id, o, true, err);
+}
+
+int
+lc_claim_statedir (const struct lc_context *ctx, const char *id, struct error **err)
+{
+  struct leftover l = { ctx, id };
+  return statedir_claim (ctx->root, id, delete_leftover, &l, err);
 }
 
 static int

@@ -259,3 +259,47 @@ def test_random_kills_during_create_leave_nothing(capsa, make_bundle, cid):
     print("\nrandom kills over %.0f ms: %d of %d left something" % (window * 1000, len(leaks),
                                                                    kills))
     assert not leaks, "\n".join(leaks)
+
+
+@pytest.mark.parametrize("kind", ["plain", "timens"])
+def test_create_again_after_kill(capsa, make_bundle, cid, kind):
+    """A create killed before it wrote state.json leaves a dir that a new create of
+    the same id takes over (cleaning what the dead one made); one killed after is
+    a container that exists (runc's answer too), until delete --force."""
+    not_reached = []
+    for i, point in enumerate(p for p in selected_points() if POINTS[p] == "create"):
+        bundle = make_bundle()
+        configure(bundle, kind)
+        pid = "%s-%d" % (cid, i)
+        capsa._track(pid)
+        proc = capsa.spawn("create", "--bundle", bundle.path, pid,
+                           env=dict(os.environ, CAPSA_TEST_STOP_AT=point))
+        if not wait_stopped_or_exited(proc):
+            not_reached.append(point)
+            continue
+        os.kill(proc.pid, signal.SIGKILL)
+        capsa.finish(proc)
+        reap_orphans()
+        r = capsa.create(bundle, pid)
+        if point == "create:recorded":
+            assert r.rc == 1 and "already exists" in r.err, (point, r)
+        else:
+            assert r.rc == 0, (point, r)
+            assert capsa.start(pid).rc == 0, point
+            assert capsa.state(pid)["status"] == "running", point
+        d = delete_force(capsa, pid)
+        assert d.rc == 0, (point, d)
+        assert leftovers_after(capsa, pid, bundle) == [], point
+    assert not not_reached, not_reached
+
+
+def test_create_takes_over_a_dead_creates_dir(capsa, bundle, cid):
+    """What a create killed just after its mkdir leaves (an empty, unlocked state
+    dir) does not block the id: baseline capsa said "already exists" forever."""
+    configure(bundle, "plain")
+    os.makedirs(os.path.join(capsa.root, cid), mode=0o711)
+    r = capsa.create(bundle, cid)
+    assert r.rc == 0, r
+    assert capsa.state(cid)["status"] == "created"
+    assert capsa.delete(cid, force=True).rc == 0
+    h.ensure_nothing_left(capsa, cid, bundle)
