@@ -7,6 +7,7 @@ way every hierarchy must list the process in the container's cgroup, before any
 container code runs."""
 
 import os
+import subprocess
 import time
 
 import pytest
@@ -121,3 +122,31 @@ def test_exec_sub_cgroup_with_self_attach(capsa, bundle, cid, workdir):
         if c != "memory":
             assert where[c] == path, (c, where)
     _stop(capsa, cid)
+
+
+def test_pure_v1_layout_self_attach(capsa, bundle, cid, workdir):
+    """A pure v1 host (no cgroup2 tree): capsa in a private mount namespace with the
+    hybrid host's /sys/fs/cgroup/unified unmounted sees v1 only; the init still
+    lands in every hierarchy, by its own writes."""
+    if not os.path.ismount("/sys/fs/cgroup/unified"):
+        pytest.skip("not a hybrid host: nothing to hide")
+    path = "/capsa-place/" + cid
+    bundle.config["linux"]["cgroupsPath"] = path
+    bundle.set_args("sleep", "30").write()
+    log = os.path.join(workdir, "debug.log")
+    argv = [capsa.binary, "--root", capsa.root, "--debug", "--log", log, "run", "-d",
+            "--bundle", bundle.path, cid]
+    # Files, not pipes: the detached init keeps its stdio.
+    with open(os.path.join(workdir, "unshare.err"), "w+") as err:
+        r = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                            'umount /sys/fs/cgroup/unified && exec "$@"', "sh"] + argv,
+                           stdout=subprocess.DEVNULL, stderr=err, timeout=30,
+                           stdin=subprocess.DEVNULL)
+        err.seek(0)
+        assert r.returncode == 0, err.read()
+    capsa._track(cid)
+    _assert_placed(capsa.state(cid)["pid"], path)
+    with open(log) as f:
+        assert "moved itself into" in f.read()
+    _stop(capsa, cid)
+    h.ensure_nothing_left(capsa, cid, bundle)
