@@ -10,7 +10,7 @@
 # JUnit results: $BUILD_DIR/test-logs/cgroup-v2-{plain,systemd}.xml.  Exit status
 # non-zero when a test failed or the guest could not run them.
 # Environment: BUILD_DIR, V2VM (path of v2vm), CGROUP_V2_MODES ("plain systemd"),
-# CGROUP_V2_PYTEST_ARGS (e.g. "-k pause").
+# CGROUP_V2_PYTEST_ARGS (e.g. "-k pause"), CGROUP_V2_TESTS (the test files).
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
@@ -35,14 +35,17 @@ ROOTFS=$(CAPSA_BUILD_DIR=$BUILD_DIR /usr/bin/python3 -c \
   "import sys; sys.path.insert(0, 'tests/integration'); import capsa_harness as h; print(h.build_rootfs())") \
   || exit 1
 GUEST_BASE=/tmp/capsa-tests
-TESTS="test_cgroups.py test_device_rules.py test_cgroup_placement.py"
+# Crash safety (issue 12): a subset of the kill points and fewer random kills on
+# both v2 layouts (emulated CPU: ~2 min a mode).
+TESTS=${CGROUP_V2_TESTS:-"test_cgroups.py test_device_rules.py test_cgroup_placement.py test_crash_points.py"}
 
 status=0
 for mode in $MODES; do
   opts=(--share "$REPO" --timeout 900)
   # runc side by side only on the host: its Go runtime is slow in the emulated guest.
   envs=(CAPSA_BUILD_DIR="$BUILD_DIR" CAPSA_TEST_TIMEOUT=120 CAPSA_TEST_BASE="$GUEST_BASE"
-        CAPSA_TEST_COMPARE_RUNC=0)
+        CAPSA_TEST_COMPARE_RUNC=0 CAPSA_CRASH_KILLS=10 CAPSA_CRASH_CONFIGS=plain
+        CAPSA_CRASH_POINTS=create:cgroup,create:go,create:recorded,exec:ready,delete:killed)
   if [ "$mode" = systemd ]; then
     opts+=(--systemd)
     envs+=(CAPSA_TEST_SYSTEMD=1)

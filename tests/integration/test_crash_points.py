@@ -8,18 +8,23 @@ cgroup directories on every hierarchy, processes (in the cgroup, or orphans
 adopted by us, the subreaper), the state dir with its exec.fifo, mounts of the
 bundle. A random-delay kill loop covers the moments between the named points.
 
-CAPSA_CRASH_POINTS=a,b,... runs a subset (the cgroup v2 guest's emulated CPU);
-CAPSA_CRASH_KILLS sets the number of random kills (default 30).
+CAPSA_CRASH_POINTS=a,b,... and CAPSA_CRASH_CONFIGS=plain,... run a subset (the
+cgroup v2 guest's emulated CPU); CAPSA_CRASH_KILLS sets the number of random
+kills (default 30).
 """
 
 import os
 import random
 import signal
+import subprocess
 import time
 
 import pytest
 
 import capsa_harness as h
+
+# In the cgroup v2 guest booted with systemd (tests/cgroup-v2.sh): the systemd driver.
+SYSTEMD = os.environ.get("CAPSA_TEST_SYSTEMD") == "1"
 
 # point -> the command it belongs to. Every one is reached by the plain config.
 POINTS = {
@@ -41,7 +46,7 @@ POINTS = {
 
 # The staged init takes other paths with a user namespace (maps written by P,
 # re-armed parent-death signal) and with a time namespace (an intermediate child).
-CONFIGS = ["plain", "userns", "timens"]
+CONFIGS = os.environ.get("CAPSA_CRASH_CONFIGS", "plain,userns,timens").split(",")
 
 
 def selected_points():
@@ -49,6 +54,21 @@ def selected_points():
     if not only:
         return list(POINTS)
     return [p for p in only.split(",") if p in POINTS]
+
+
+@pytest.fixture
+def capsa(request, workdir):
+    """capsa, through the systemd driver when CAPSA_TEST_SYSTEMD=1."""
+    rt = h.Runtime("capsa", h.CAPSA_BIN, os.path.join(workdir, "state-capsa"),
+                   os.path.join(workdir, "io-capsa"),
+                   global_args=["--systemd-cgroup"] if SYSTEMD else [])
+    request.node._capsa_runtimes.append(rt)
+    return rt
+
+
+def scope_of(cid):
+    """The systemd driver's unit without a cgroupsPath (system.slice:capsa:<id>)."""
+    return "capsa-%s.scope" % cid
 
 
 def configure(bundle, kind):
@@ -133,6 +153,12 @@ def leftovers_after(rt, cid, bundle, timeout=5.0):
     deadline = time.monotonic() + timeout
     while True:
         problems = h.leftovers(rt, cid, bundle)
+        if SYSTEMD:
+            problems += ["cgroup %s still exists" % d for d in h.cgroup_dirs_named(scope_of(cid))]
+            active = subprocess.run(["systemctl", "is-active", scope_of(cid)],
+                                    capture_output=True, text=True).stdout.strip()
+            if active not in ("inactive", "unknown", ""):
+                problems.append("unit %s is %s" % (scope_of(cid), active))
         problems += ["orphan process %d (%s)" % (p, comm(p)) for p in orphans()]
         if not problems or time.monotonic() > deadline:
             return problems
@@ -261,7 +287,7 @@ def test_random_kills_during_create_leave_nothing(capsa, make_bundle, cid):
     assert not leaks, "\n".join(leaks)
 
 
-@pytest.mark.parametrize("kind", ["plain", "timens"])
+@pytest.mark.parametrize("kind", [k for k in CONFIGS if k != "userns"])
 def test_create_again_after_kill(capsa, make_bundle, cid, kind):
     """A create killed before it wrote state.json leaves a dir that a new create of
     the same id takes over (cleaning what the dead one made); one killed after is
