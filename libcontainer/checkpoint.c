@@ -17,17 +17,6 @@
 #include "spec/util/cleanup.h"
 #include "util/fs.h"
 
-bool
-criu_mount_is_bind (const struct spec_mount *m)
-{
-  if (m->type && strcmp (m->type, "bind") == 0)
-    return true;
-  for (size_t i = 0; i < m->options_len; i++)
-    if (strcmp (m->options[i], "bind") == 0 || strcmp (m->options[i], "rbind") == 0)
-      return true;
-  return false;
-}
-
 static void
 dump_external_mounts (struct criu_cmd *c, const struct spec_config *cfg, pid_t pid)
 {
@@ -163,23 +152,7 @@ lc_checkpoint (const struct lc_context *ctx, const char *id, const struct lc_cri
   criu_cmd_add (&c, "--tree=%d", rec.pid);
   criu_common_args (&c, o, work, log_name);
   criu_cmd_add (&c, "--root=%s", rec.rootfs);
-  if (o->leave_running && !o->pre_dump)
-    criu_cmd_add (&c, "--leave-running");
-  if (o->pre_dump || o->parent_path)
-    criu_cmd_add (&c, "--track-mem");
-  if (o->parent_path)
-    criu_cmd_add (&c, "--prev-images-dir=%s", o->parent_path);
-  if (o->auto_dedup)
-    criu_cmd_add (&c, "--auto-dedup");
-  if (o->page_server)
-    {
-      const char *colon = strrchr (o->page_server, ':');
-      criu_cmd_add (&c, "--page-server");
-      criu_cmd_add (&c, "--address=%.*s", (int) (colon - o->page_server), o->page_server);
-      criu_cmd_add (&c, "--port=%s", colon + 1);
-    }
-  for (char **ns = o->empty_ns; ns && *ns; ns++)
-    criu_cmd_add (&c, "--empty-ns=net");
+  criu_dump_args (&c, o);
   dump_external_mounts (&c, cfg, rec.pid);
   dump_external_namespaces (&c, cfg, rec.pid);
   if (!o->pre_dump && write_descriptors (o->image_path, rec.pid, err) < 0)

@@ -1,5 +1,6 @@
 /* The criu flags that dump and restore share, from runc's image options. */
 #define _GNU_SOURCE
+#include <stdlib.h>
 #include <string.h>
 
 #include "checkpoint.h"
@@ -30,6 +31,50 @@ criu_common_args (struct criu_cmd *c, const struct lc_criu_opts *o, const char *
     criu_cmd_add (c, "--lazy-pages");
 }
 
+void
+criu_dump_args (struct criu_cmd *c, const struct lc_criu_opts *o)
+{
+  /* a pre-dump always leaves the tree running: criu refuses the flag there */
+  if (o->leave_running && !o->pre_dump)
+    criu_cmd_add (c, "--leave-running");
+  if (o->pre_dump || o->parent_path)
+    criu_cmd_add (c, "--track-mem");
+  if (o->parent_path)
+    criu_cmd_add (c, "--prev-images-dir=%s", o->parent_path);
+  if (o->auto_dedup)
+    criu_cmd_add (c, "--auto-dedup");
+  const char *colon = o->page_server ? strrchr (o->page_server, ':') : NULL;
+  if (colon)
+    {
+      criu_cmd_add (c, "--page-server");
+      criu_cmd_add (c, "--address=%.*s", (int) (colon - o->page_server), o->page_server);
+      criu_cmd_add (c, "--port=%s", colon + 1);
+    }
+  /* criu_check_opts lets only "network" through */
+  for (char **ns = o->empty_ns; ns && *ns; ns++)
+    criu_cmd_add (c, "--empty-ns=net");
+}
+
+void
+criu_restore_args (struct criu_cmd *c, const struct lc_criu_opts *o)
+{
+  if (o->lsm_profile)
+    criu_cmd_add (c, "--lsm-profile=%s", o->lsm_profile);
+  if (o->lsm_mount_context)
+    criu_cmd_add (c, "--lsm-mount-context=%s", o->lsm_mount_context);
+}
+
+bool
+criu_mount_is_bind (const struct spec_mount *m)
+{
+  if (m->type && strcmp (m->type, "bind") == 0)
+    return true;
+  for (size_t i = 0; i < m->options_len; i++)
+    if (strcmp (m->options[i], "bind") == 0 || strcmp (m->options[i], "rbind") == 0)
+      return true;
+  return false;
+}
+
 int
 criu_check_opts (const struct lc_criu_opts *o, struct error **err)
 {
@@ -47,8 +92,16 @@ criu_check_opts (const struct lc_criu_opts *o, struct error **err)
     if (strcmp (*ns, "network") != 0)
       return error_set (err, 0, "--empty-ns \"%s\": only \"network\" is supported (as in runc)",
                         *ns);
-  if (o->page_server && strrchr (o->page_server, ':') == NULL)
-    return error_set (err, 0, "--page-server \"%s\": want ADDRESS:PORT", o->page_server);
+  if (o->page_server)
+    {
+      /* the last colon: an IPv6 address keeps its own */
+      const char *colon = strrchr (o->page_server, ':');
+      char *end = NULL;
+      long port = colon ? strtol (colon + 1, &end, 10) : 0;
+      if (colon == NULL || colon == o->page_server || end == colon + 1 || *end != '\0'
+          || port < 1 || port > 65535)
+        return error_set (err, 0, "--page-server \"%s\": want ADDRESS:PORT", o->page_server);
+    }
   return 0;
 }
 
