@@ -22,6 +22,7 @@
 #include "process.h"
 #include "rootfs.h"
 #include "security.h"
+#include "stdio_null.h"
 #include "spec/util/cleanup.h"
 #include "sync.h"
 #include "terminal.h"
@@ -312,6 +313,7 @@ run_init (struct init_args *a, struct error **err)
     return -1;
   if (rootfs_pivot (&r, err) < 0 || rootfs_finalize (&r, err) < 0)
     return -1;
+  stdio_reopen_dev_null ();
   if (r.rootfs_fd >= 0)
     close (r.rootfs_fd);
   if (set_names (c, err) < 0 || apply_sysctl (c, err) < 0)

@@ -95,6 +95,53 @@ restore_mounts (struct criu_cmd *c, const struct spec_config *cfg, const char *b
   return 0;
 }
 
+static bool
+under_tmpfs (const struct spec_config *cfg, size_t upto, const char *dest)
+{
+  for (size_t i = 0; i < upto; i++)
+    {
+      const struct spec_mount *m = &cfg->mounts[i];
+      size_t n = strlen (m->destination);
+      if (m->type && strcmp (m->type, "tmpfs") == 0 && strncmp (dest, m->destination, n) == 0
+          && dest[n] == '/')
+        return true;
+    }
+  return false;
+}
+
+/* criu mounts on the mount points it finds in the rootfs: a new bundle (or an
+ * engine's fresh rootfs) lacks those `create` made, such as the files podman
+ * binds on /etc/hosts. Made as create makes them (inside the rootfs, no
+ * symlink out of it), except under a tmpfs criu restores with its content. */
+static int
+restore_mount_targets (const struct spec_config *cfg, const char *bundle, const char *rootfs,
+                       struct error **err)
+{
+  _cleanup_close_ int rootfd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return error_set (err, errno, "restore: open the rootfs \"%s\"", rootfs);
+  for (size_t i = 0; i < cfg->mounts_len; i++)
+    {
+      const struct spec_mount *m = &cfg->mounts[i];
+      if (under_tmpfs (cfg, i, m->destination))
+        continue;
+      bool dir = true;
+      if (criu_mount_is_bind (m) && m->source)
+        {
+          _cleanup_free_ char *src = join (bundle, m->source);
+          struct stat st;
+          if (src == NULL)
+            return error_set (err, ENOMEM, "restore");
+          dir = stat (src, &st) < 0 || S_ISDIR (st.st_mode);
+        }
+      int fd = fs_make_mount_target (rootfd, m->destination, dir, err);
+      if (fd < 0)
+        return error_wrap (err, "restore: mounts[%zu]: mount point", i);
+      close (fd);
+    }
+  return 0;
+}
+
 /* Namespaces joined by path: criu gets an fd to each in place of the one
  * named at dump time. */
 static int
@@ -215,12 +262,11 @@ lc_restore (const struct lc_context *ctx, const char *id, const struct lc_create
   criu_cmd_add (&c, "--restore-sibling");
   criu_cmd_add (&c, "--pidfile=%s", pid_path);
   criu_cmd_add (&c, "--cgroup-root=%s", cgroup_path (cg));
-  if (o->lsm_profile)
-    criu_cmd_add (&c, "--lsm-profile=%s", o->lsm_profile);
-  if (o->lsm_mount_context)
-    criu_cmd_add (&c, "--lsm-mount-context=%s", o->lsm_mount_context);
+  criu_restore_args (&c, o);
   if (restore_mounts (&c, cfg, bundle, cg, err) < 0
       || restore_namespaces (&c, cfg, keep, &nns, err) < 0)
+    goto fail;
+  if (restore_mount_targets (cfg, bundle, rootfs, err) < 0)
     goto fail;
   inherit_stdio (&c, o->image_path);
   nkeep = nns;

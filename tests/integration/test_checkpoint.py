@@ -158,6 +158,13 @@ def test_checkpoint_leave_running(capsa, bundle, cid, workdir):
 def test_pre_dump_then_dump_and_restore_new_id(capsa, bundle, make_bundle, cid, workdir):
     """pre-dump, a final dump on it (--parent-path), restore into a new bundle and id."""
     need_working_criu()
+    # a bound file, whose mount point the new rootfs lacks (as podman's /etc/hosts
+    # in a fresh rootfs): restore makes it
+    src = os.path.join(workdir, "bound-file")
+    with open(src, "w") as f:
+        f.write("bound\n")
+    bundle.config["mounts"].append({"destination": "/etc/capsa-bound", "type": "bind",
+                                    "source": src, "options": ["rbind", "ro"]})
     p = start_counter(capsa, bundle, cid)
     pre, final = images(workdir, "pre"), images(workdir, "final")
     r = capsa("checkpoint", "--pre-dump", "--image-path", pre, cid, timeout=180)
@@ -172,6 +179,7 @@ def test_pre_dump_then_dump_and_restore_new_id(capsa, bundle, make_bundle, cid, 
     shutil.rmtree(os.path.join(other.path, "rootfs"))
     shutil.copytree(os.path.join(bundle.path, "rootfs"), os.path.join(other.path, "rootfs"),
                     symlinks=True)
+    os.unlink(os.path.join(other.path, "rootfs/etc/capsa-bound"))
     other.write()
     new_id = cid + "-b"
     capsa._track(new_id)
@@ -216,6 +224,20 @@ def test_checkpoint_failure_is_reported_and_container_runs(capsa, bundle, cid, w
     assert st["status"] == "running" and st["pid"] == pid
     wait_count_above(bundle, count(bundle))
     p.close()
+
+
+def test_dev_null_stdio_is_the_containers(capsa, bundle, cid):
+    """A stdin that is the host's /dev/null (as conmon gives it) is reopened on the
+    container's /dev/null, as runc does: criu cannot dump an fd whose mount is not
+    in the container ("Can't lookup mount=N for fd=0 path=/dev/null")."""
+    bundle.set_args("sh", "-c", "sed -n 's/^mnt_id:[[:space:]]*//p' /proc/self/fdinfo/0; "
+                    "echo mounts; cut -d' ' -f1 /proc/self/mountinfo")
+    bundle.write()
+    r = capsa.run(bundle, cid, stdin=subprocess.DEVNULL)
+    assert r.rc == 0, r
+    mnt, rest = r.out.split("mounts\n", 1)
+    assert mnt.strip() in rest.split(), "stdin's mount %s is not the container's: %s" % (
+        mnt.strip(), r.out)
 
 
 def test_features_report_criu(capsa, workdir):
