@@ -28,6 +28,7 @@
 #include "spec/util/cleanup.h"
 #include "terminal.h"
 #include "util/passwd.h"
+#include "test_stop.h"
 #include "util/fs.h"
 
 int
@@ -264,6 +265,7 @@ mapped_ranges (const struct spec_id_mapping *m, size_t n, char *buf, size_t size
   return buf;
 }
 
+
 /* The user-namespace cases that otherwise end as a bare errno deep in the init
  * (EINVAL from setresgid, EPERM from setgroups or clone): said up front, with
  * the id, the mapping and what would make it work. */
@@ -383,11 +385,17 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
   if (dirfd < 0)
     goto out;
   made_dir = true;
+  test_stop_at ("create:statedir");
 
   if (cgroup_manager_new (c, id, ctx->systemd_cgroup, &cg, err) < 0)
     goto fail;
   if (rootless_skips_device_rules (ctx))
     cgroup_manager_skip_devices (cg);
+  /* The intent, before the cgroup (or the scope) exists: if we die from here on,
+   * `delete --force` (or a new create of this id) finds what to undo. */
+  if (statedir_write_cgroup_intent (dirfd, cg, err) < 0)
+    goto fail;
+  test_stop_at ("create:cgroup");
   if (cgroup_create (cg, err) < 0)
     {
       if (!rootless_without_cgroup (ctx, c, err))
@@ -395,6 +403,7 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
       cgroup_destroy (cg, NULL);
       cgroup_manager_free (cg);
       cg = NULL;
+      unlinkat (dirfd, "cgroup", 0);
     }
   /* 0622 (like runc): the init opens it for writing after switching to
    * process.user, which need not be root. Only root can read it: `start`. */
@@ -439,6 +448,7 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
   a.seccomp = seccomp;
   if (spawn_container (&a, cg, spawned, err) < 0)
     goto fail;
+  test_stop_at ("create:ready");
 
   log_debug ("container %s: init process %d created from bundle %s", id, spawned->pid, bundle);
   rec.id = (char *) id;
@@ -450,7 +460,7 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
   rec.created = timestamp_now ();
   char owner[64];
   rec.owner = owner_name (geteuid (), owner, sizeof owner);
-  rec.cgroup = cg ? cgroup_manager_save (cg) : NULL;
+  rec.cgroup = NULL; /* written before the cgroup was made */
   rec.freezer = cg ? cgroup_freezer_file (cg) : NULL;
   rec.has_poststart = c->hooks.len[HOOK_POSTSTART] > 0;
   rec.has_poststop = c->hooks.len[HOOK_POSTSTOP] > 0;
@@ -469,6 +479,9 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
     goto fail_spawned;
   /* --pidfd-socket: the caller (containerd's shim) watches the init by pidfd. */
   if (o->pidfd_socket && send_pidfd (o->pidfd_socket, spawned->pidfd, err) < 0)
+    goto fail_spawned;
+  test_stop_at ("create:recorded");
+  if (spawn_release (spawned, err) < 0)
     goto fail_spawned;
   ret = 0;
   goto out;
