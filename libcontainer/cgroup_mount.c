@@ -200,12 +200,13 @@ mount_cgroup_v1 (struct rootfs_ctx *r, const struct spec_mount *m, const struct 
   if (mount_fd_attach (tmpfs, target_fd) < 0)
     return error_set (err, errno, "mount \"tmpfs\" on \"%s\"", dest);
 
-  _cleanup_fclose_ FILE *mi = fopen ("/proc/self/mountinfo", "re");
-  if (mi == NULL)
-    return error_set (err, errno, "open /proc/self/mountinfo");
-  _cleanup_free_ char *line = NULL;
-  size_t cap = 0;
-  while (getline (&line, &cap, mi) > 0)
+  /* A snapshot, read before we mount: with the host's / as rootfs our mounts land
+   * on the very /sys/fs/cgroup/<name> paths we read, and a live read never ends. */
+  _cleanup_free_ char *table = NULL;
+  char *save = NULL;
+  if (fs_read_file ("/proc/self/mountinfo", &table, NULL, err) < 0)
+    return -1;
+  for (char *line = strtok_r (table, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
     {
       char mnt[4096], fstype[64], super[1024];
       const char *sep = strstr (line, " - ");
