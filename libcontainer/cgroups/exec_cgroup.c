@@ -127,45 +127,31 @@ fail:
 char *
 exec_cgroup_clean_path (const char *path, struct error **err)
 {
-  char *out = malloc (strlen (path) + 1);
-  size_t len = 0;
-  if (out == NULL)
-    {
-      error_set (err, ENOMEM, "--cgroup");
-      return NULL;
-    }
+  /* cgroupfs has no symlinks: this lexical check is the whole check. Only the
+   * refusal to climb is ours; the cleaning is cg_clean_path's. */
+  long depth = 0;
   for (const char *p = path; *p;)
     {
       while (*p == '/')
         p++;
-      const char *end = p;
-      while (*end && *end != '/')
-        end++;
-      size_t l = end - p;
+      const char *end = strchrnul (p, '/');
+      size_t l = (size_t) (end - p);
       if (l == 2 && p[0] == '.' && p[1] == '.')
         {
-          /* cgroupfs has no symlinks: this lexical check is the whole check. */
-          if (len == 0)
+          if (--depth < 0)
             {
-              free (out);
               error_set (err, 0, "bad sub cgroup path: %s", path);
               return NULL;
             }
-          while (len > 0 && out[len - 1] != '/')
-            len--;
-          if (len > 0)
-            len--;
         }
       else if (l > 0 && !(l == 1 && p[0] == '.'))
-        {
-          if (len > 0)
-            out[len++] = '/';
-          memcpy (out + len, p, l);
-          len += l;
-        }
+        depth++;
       p = end;
     }
-  out[len] = '\0';
+  _cleanup_free_ char *rooted = cg_clean_path (path);
+  char *out = rooted ? strdup (rooted + 1) : NULL; /* relative: without the leading "/" */
+  if (out == NULL)
+    error_set (err, ENOMEM, "--cgroup");
   return out;
 }
 
