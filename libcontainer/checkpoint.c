@@ -1,6 +1,7 @@
 /* checkpoint: criu dump (or pre-dump) of a running container's process tree,
  * with what lies outside the container named for criu: bind mounts, masked
- * files (binds of /dev/null), cgroup mounts, namespaces joined by path. */
+ * files (binds of /dev/null), cgroup mounts, namespaces joined by path, the
+ * terminal (criu_tty.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include "checkpoint.h"
 #include "container_state.h"
 #include "criu_opts.h"
+#include "criu_tty.h"
 #include "spec/util/cleanup.h"
 #include "util/fs.h"
 
@@ -106,7 +108,9 @@ lc_checkpoint (const struct lc_context *ctx, const char *id, const struct lc_cri
   struct spec_config *cfg = NULL;
   struct criu_cmd c = { 0 };
   _cleanup_close_ int dirfd = -1;
-  _cleanup_free_ char *cfg_path = NULL, *dir = NULL;
+  /* All before the first goto: a cleanup variable declared after a jump to
+   * `out` would be freed uninitialised (clang refuses to compile that). */
+  _cleanup_free_ char *cfg_path = NULL, *dir = NULL, *log_path = NULL;
   int ret = -1;
 
   if (lc_validate_id (id, err) < 0 || criu_check_opts (o, err) < 0)
@@ -155,10 +159,10 @@ lc_checkpoint (const struct lc_context *ctx, const char *id, const struct lc_cri
   criu_dump_args (&c, o);
   dump_external_mounts (&c, cfg, rec.pid);
   dump_external_namespaces (&c, cfg, rec.pid);
-  if (!o->pre_dump && write_descriptors (o->image_path, rec.pid, err) < 0)
+  if (!o->pre_dump && (write_descriptors (o->image_path, rec.pid, err) < 0
+                       || criu_tty_dump (&c, rec.pid, o->image_path, err) < 0))
     goto out;
 
-  _cleanup_free_ char *log_path = NULL;
   if (asprintf (&log_path, "%s/%s", work, log_name) < 0)
     {
       error_set (err, ENOMEM, "checkpoint");

@@ -242,6 +242,14 @@ child_exec (const char *criu, char **argv, const struct criu_mntns *mntns, const
                    strerror (errno));
           _exit (126);
         }
+      if (mntns->devpts_fd >= 0
+          && move_mount (mntns->devpts_fd, "", AT_FDCWD, mntns->devpts_at,
+                         MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        {
+          dprintf (STDERR_FILENO, "criu: attach the terminal's devpts at \"%s\": %s\n",
+                   mntns->devpts_at, strerror (errno));
+          _exit (126);
+        }
     }
   execvp (criu, argv);
   dprintf (STDERR_FILENO, "exec \"%s\": %s\n", criu, strerror (errno));

@@ -40,11 +40,14 @@ void criu_probe_clear (struct criu_probe *p);
 char *criu_check_reason (const char *output, int status);
 
 /* Before exec'ing criu (restore): a private mount namespace in which `rootfs` is
- * bound on `root` (criu's --root), so nothing of it is left on the host. */
+ * bound on `root` (criu's --root), so nothing of it is left on the host; and
+ * the detached mount devpts_fd (if >= 0) attached at devpts_at. */
 struct criu_mntns
 {
   const char *rootfs;
   const char *root;
+  int devpts_fd;
+  const char *devpts_at;
 };
 
 /* Run criu with args (argv[0] is the binary); fds listed in keep_fds (up to

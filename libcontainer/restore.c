@@ -2,7 +2,9 @@
  * rebuilds the process tree and its mount namespace on the bundle's rootfs
  * (bound in criu's private mount namespace), with the external mounts mapped
  * back to their host sources, in a cgroup made as `create` makes it; then the
- * state record is written as `create` writes it, status from facts: running. */
+ * state record is written as `create` writes it, status from facts: running.
+ * A checkpointed terminal gets a new pty (criu_tty.c) whose master goes to
+ * --console-socket, or is proxied to our stdio by a foreground restore. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -20,10 +22,12 @@
 #include "container_ops.h"
 #include "container_state.h"
 #include "criu_opts.h"
+#include "criu_tty.h"
 #include "foreground.h"
 #include "pid_identity.h"
 #include "spec/util/cleanup.h"
 #include "spec/util/json.h"
+#include "terminal.h"
 #include "util/fs.h"
 
 #ifndef SYS_pidfd_open
@@ -165,6 +169,14 @@ restore_namespaces (struct criu_cmd *c, const struct spec_config *cfg, int *keep
   return 0;
 }
 
+static void
+drop_fd (int *fd)
+{
+  if (*fd >= 0)
+    close (*fd);
+  *fd = -1;
+}
+
 static pid_t
 read_pid (const char *path)
 {
@@ -182,8 +194,9 @@ lc_restore (const struct lc_context *ctx, const char *id, const struct lc_create
 {
   char cwd[PATH_MAX];
   _cleanup_free_ char *bundle = NULL, *config_path = NULL, *rootfs = NULL, *dir = NULL,
-                      *criu_root = NULL, *pid_path = NULL, *log_path = NULL;
-  _cleanup_close_ int dirfd = -1, pidfd = -1;
+                      *criu_root = NULL, *pid_path = NULL, *log_path = NULL, *tty_dir = NULL;
+  _cleanup_close_ int dirfd = -1, pidfd = -1, console = -1;
+  struct criu_tty term = { -1, -1, -1 };
   struct spec_config *cfg = NULL;
   struct cgroup_manager *cg = NULL;
   struct criu_cmd c = { 0 };
@@ -204,6 +217,20 @@ lc_restore (const struct lc_context *ctx, const char *id, const struct lc_create
                       o->image_path);
   if (getcwd (cwd, sizeof cwd) == NULL)
     return error_set (err, errno, "getcwd");
+  /* the images decide whether there is a terminal, as they hold the process */
+  bool tty = criu_tty_in_images (o->image_path);
+  if (tty && co->detach && co->console_socket == NULL)
+    return error_set (err, 0, "restore: the checkpointed container has a terminal: cannot "
+                      "allocate tty if capsa will detach without setting console socket");
+  if (!tty && co->console_socket)
+    return error_set (err, 0, "restore: --console-socket given but the checkpointed container "
+                      "has no terminal");
+  if (tty && !co->detach && co->console_socket == NULL
+      && terminal_host_check ("restore of a terminal container", "run it from a terminal, or "
+                              "pass --console-socket", err) < 0)
+    return -1;
+  if (co->console_socket && (console = terminal_connect_socket (co->console_socket, err)) < 0)
+    return -1;
   bundle = join (cwd, co->bundle ? co->bundle : ".");
   if (bundle == NULL || (bundle = realpath_dup (bundle, err)) == NULL)
     return -1;
@@ -231,7 +258,8 @@ lc_restore (const struct lc_context *ctx, const char *id, const struct lc_create
       || cgroup_create (cg, err) < 0)
     goto fail;
   if (dir == NULL || asprintf (&criu_root, "%s/criu-root", dir) < 0
-      || asprintf (&pid_path, "%s/criu.pid", dir) < 0)
+      || asprintf (&pid_path, "%s/criu.pid", dir) < 0
+      || asprintf (&tty_dir, "%s/criu-tty", dir) < 0)
     {
       error_set (err, ENOMEM, "restore");
       goto fail;
@@ -269,11 +297,25 @@ lc_restore (const struct lc_context *ctx, const char *id, const struct lc_create
   if (restore_mount_targets (cfg, bundle, rootfs, err) < 0)
     goto fail;
   inherit_stdio (&c, o->image_path);
+  if (tty && mkdir (tty_dir, 0700) < 0)
+    {
+      error_set (err, errno, "mkdir \"%s\"", tty_dir);
+      goto fail;
+    }
+  if (tty && criu_tty_restore (&c, o->image_path, tty_dir, &term, err) < 0)
+    goto fail;
   nkeep = nns;
   keep[nkeep++] = o->status_fd;
-  struct criu_mntns mntns = { .rootfs = rootfs, .root = criu_root };
+  keep[nkeep++] = term.slave;
+  struct criu_mntns mntns = { .rootfs = rootfs, .root = criu_root, .devpts_fd = term.devpts,
+                              .devpts_at = tty_dir };
   int r = criu_run (o->criu, &c, &mntns, keep, nkeep, log_path, "restore", err);
   rmdir (criu_root);
+  if (tty)
+    rmdir (tty_dir);
+  /* the restored process holds the slave now; criu's namespace held the devpts */
+  drop_fd (&term.slave);
+  drop_fd (&term.devpts);
   if (r < 0)
     goto fail;
   pid = read_pid (pid_path);
@@ -284,6 +326,12 @@ lc_restore (const struct lc_context *ctx, const char *id, const struct lc_create
       goto fail;
     }
   pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  if (console >= 0 && term.master >= 0)
+    {
+      if (terminal_send_fd (console, term.master, "/dev/ptmx", err) < 0)
+        goto fail_restored;
+      drop_fd (&term.master);
+    }
 
   struct lc_record rec = {
     .id = (char *) id, .pid = pid, .pid_start = proc_start_time (pid, NULL),
@@ -308,8 +356,8 @@ lc_restore (const struct lc_context *ctx, const char *id, const struct lc_create
       /* Foreground, as runc's restore without -d: until the init ends. */
       close (dirfd);
       dirfd = -1;
-      foreground_forward_signals (pidfd, false);
-      *exit_status = foreground_wait (pid, -1);
+      foreground_forward_signals (pidfd, term.master >= 0);
+      *exit_status = foreground_wait (pid, term.master);
       ret = lc_delete (ctx, id, true, err);
     }
   goto out;
@@ -332,6 +380,9 @@ fail:
 out:
   for (size_t i = 0; i < nns; i++)
     close (keep[i]);
+  drop_fd (&term.master);
+  drop_fd (&term.slave);
+  drop_fd (&term.devpts);
   criu_cmd_free (&c);
   if (cg)
     cgroup_manager_free (cg);

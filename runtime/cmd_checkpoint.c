@@ -117,13 +117,6 @@ cmd_restore (struct cli *cli, int argc, char **argv)
     return status;
   if ((status = cli_check_args (cli, &restore_doc, specs, nargs, 1, CLI_EXACT)) != 0)
     return status;
-  if (co.console_socket)
-    {
-      free (o.empty_ns);
-      /* criu hands the new pty master over its RPC only (orphan-pts-master). */
-      return cli_fail (cli, "restore --console-socket is not supported: capsa runs criu by its "
-                            "command line; restore a terminal container with --shell-job");
-    }
   o.image_path = default_image_path (o.image_path, buf, sizeof buf);
   int exit_status = 0;
   int r = lc_restore (&cli->lc, args[0], &co, &o, &exit_status, &err);

@@ -8,10 +8,15 @@ the netfilter and sock_diag modules criu needs from CAPSA_CRIU_KMODS.
 
 The container's stdio are pipes (criu cannot save an fd to a host file outside
 the container), and its counter goes to a file of its rootfs."""
+import array
 import fcntl
 import os
+import pty
 import shutil
+import socket
+import struct
 import subprocess
+import termios
 import time
 
 import pytest
@@ -111,6 +116,21 @@ def start_counter(capsa, bundle, cid):
 
 def images(workdir, name):
     return os.path.join(workdir, name)
+
+
+def why(r, img):
+    """A failed call and the Error lines of criu's logs in img (the guest's files
+    are gone once it powers off)."""
+    out = [str(r)]
+    for name in ("dump.log", "pre-dump.log", "restore.log"):
+        try:
+            with open(os.path.join(img, name), errors="replace") as f:
+                lines = f.read().splitlines()
+        except OSError:
+            continue
+        errs = [ln for ln in lines if "Error" in ln or "Warn" in ln]
+        out.append("%s: %s" % (name, "\n".join((errs or lines)[-25:])))
+    return "\n".join(out)
 
 
 def test_checkpoint_restore_counter(capsa, bundle, cid, workdir):
@@ -290,3 +310,140 @@ def test_bad_input(capsa, bundle, cid, workdir):
     r = capsa("checkpoint", "--manage-cgroups-mode", "bogus", "--image-path",
               images(workdir, "i3"), cid)
     assert r.rc != 0 and "--manage-cgroups-mode" in r.err, r
+
+
+# ---- terminal containers (the console's pty: criu_tty.c) ----
+
+TTY_COUNTER = 'i=0; while true; do echo "n=$i size=$(stty size)"; i=$((i+1)); sleep 0.2; done'
+
+
+class ConsoleSocket:
+    """A --console-socket receiver: the pty master capsa sends (SCM_RIGHTS)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(path)
+        self.sock.listen(1)
+
+    def master(self, timeout=60):
+        self.sock.settimeout(timeout)
+        conn, _ = self.sock.accept()
+        with conn:
+            _, fds, _, _ = socket.recv_fds(conn, 4096, 1)
+        self.sock.close()
+        assert len(fds) == 1
+        return fds[0]
+
+
+class TtyReader:
+    """Everything read from a pty master, and the counter lines in it."""
+
+    def __init__(self, fd):
+        self.fd = fd
+        self.text = ""
+        fcntl.fcntl(fd, fcntl.F_SETFL, os.O_NONBLOCK)
+
+    def pump(self):
+        """Read what is there; False once the slave side is gone (EIO)."""
+        while True:
+            try:
+                b = os.read(self.fd, 65536)
+            except BlockingIOError:
+                return True
+            except OSError:
+                return False
+            if not b:
+                return False
+            self.text += b.decode(errors="replace").replace("\r", "")
+
+    def lines(self):
+        return [ln for ln in self.text.split("\n") if ln.startswith("n=")]
+
+    def numbers(self):
+        return [int(ln.split()[0][2:]) for ln in self.lines()]
+
+    def wait_number_above(self, n, timeout=60):
+        end = time.time() + timeout
+        while time.time() < end:
+            self.pump()
+            if self.numbers() and self.numbers()[-1] > n:
+                return self.numbers()[-1]
+            time.sleep(0.1)
+        raise AssertionError("no counter above %d on the terminal: %r" % (n, self.text[-400:]))
+
+    def drain(self, timeout=30):
+        end = time.time() + timeout
+        while self.pump() and time.time() < end:
+            time.sleep(0.1)
+
+
+def set_winsize(fd, rows, cols):
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+
+def test_tty_checkpoint_restore_console_socket(capsa, bundle, cid, workdir):
+    """A terminal container (process.terminal, --console-socket): checkpoint and
+    restore with a new --console-socket; the counter goes on through the new
+    master from where it was, the terminal's size and line settings (echo off)
+    come along, state shows the new pid, delete cleans."""
+    need_working_criu()
+    bundle.config["process"]["terminal"] = True
+    bundle.set_args("sh", "-c", "stty -echo; " + TTY_COUNTER)
+    bundle.write()
+    capsa._track(cid)
+    c1 = ConsoleSocket(os.path.join(workdir, "c1.sock"))
+    r = capsa("run", "-d", "--console-socket", c1.path, "--bundle", bundle.path, cid)
+    assert r.rc == 0, r
+    m1 = c1.master()
+    set_winsize(m1, 33, 101)
+    t1 = TtyReader(m1)
+    t1.wait_number_above(1)
+    old_pid = capsa.state(cid)["pid"]
+    st0 = os.stat("/proc/%d/fd/0" % old_pid)
+    old_tty = (st0.st_rdev, st0.st_dev)
+    img = images(workdir, "img")
+    r = capsa("checkpoint", "--image-path", img, cid, timeout=180)
+    assert r.rc == 0, why(r, img)
+    assert cid not in capsa.list_ids()
+    t1.drain()  # the old slave is closed: EIO after the last line
+    last = t1.numbers()[-1]
+    assert t1.lines()[-1].endswith("size=33 101"), t1.text[-200:]
+    os.close(m1)
+
+    # detached without a console socket: refused, as for create
+    r = capsa("restore", "-d", "--image-path", img, "--bundle", bundle.path, cid)
+    assert r.rc != 0 and "console socket" in r.err, r
+    assert cid not in capsa.list_ids()
+
+    c2 = ConsoleSocket(os.path.join(workdir, "c2.sock"))
+    r = capsa("restore", "-d", "--console-socket", c2.path, "--image-path", img,
+              "--bundle", bundle.path, cid, timeout=180)
+    assert r.rc == 0, why(r, img)
+    m2 = c2.master()
+    t2 = TtyReader(m2)
+    st = capsa.state(cid)
+    assert st["status"] == "running", st
+    pid = st["pid"]
+    assert pid != old_pid and h.pid_alive(pid)
+    t2.wait_number_above(last + 1)
+    nums = t2.numbers()
+    # the count goes on from the checkpoint, not from 0, with nothing lost
+    assert nums[0] == last + 1, (last, nums[:5])
+    assert nums == list(range(nums[0], nums[0] + len(nums))), nums
+    assert all(ln.endswith("size=33 101") for ln in t2.lines()), t2.text[-300:]
+    # its stdio is the new terminal: a pty slave, not the old one
+    st0 = os.stat("/proc/%d/fd/0" % pid)
+    assert 136 <= os.major(st0.st_rdev) <= 143, st0
+    assert (st0.st_rdev, st0.st_dev) != old_tty
+    # and /dev/console, bound on the old slave, is bound on the new one
+    con = os.stat("/proc/%d/root/dev/console" % pid)
+    assert (con.st_rdev, con.st_dev) == (st0.st_rdev, st0.st_dev), (con, st0)
+    # echo stays off: input typed on the new master is not echoed back
+    os.write(m2, b"typed-in\n")
+    t2.wait_number_above(t2.numbers()[-1] + 2)
+    assert "typed-in" not in t2.text, t2.text[-300:]
+    assert capsa("delete", "--force", cid).rc == 0
+    h.ensure_nothing_left(capsa, cid, bundle)
+    t2.drain(timeout=10)
+    os.close(m2)
