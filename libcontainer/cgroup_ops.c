@@ -10,6 +10,7 @@
 
 #include "cgroups/cgroup.h"
 #include "container.h"
+#include "container_ops.h"
 #include "container_state.h"
 #include "spec/util/cleanup.h"
 #include "spec/util/clock.h"
@@ -48,7 +49,14 @@ cg_container_open (const struct lc_context *ctx, const char *id, bool lock,
   if (c->dirfd < 0)
     return -1;
   if (record_read (c->dirfd, &c->rec, err) < 0)
-    goto fail;
+    {
+      if (statedir_deleting (c->dirfd, NULL))
+        {
+          error_free (err);
+          lc_error_not_exist (err);
+        }
+      goto fail;
+    }
   c->status = record_status (c->dirfd, &c->rec);
   if (c->rec.cgroup == NULL || c->rec.cgroup[0] == '\0')
     {

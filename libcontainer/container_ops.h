@@ -14,6 +14,14 @@ int copy_config_to_state (int dirfd, const char *config_path, struct error **err
  * create of the same id that died before writing state.json left behind. */
 int lc_claim_statedir (const struct lc_context *ctx, const char *id, struct error **err);
 
+/* delete marks the state dir before it takes state.json away: a dir so marked
+ * without state.json is a container being deleted (or whose delete died), not
+ * one being created. name NULL: dirfd itself, else its entry name. */
+void statedir_mark_deleting (int dirfd);
+bool statedir_deleting (int dirfd, const char *name);
+/* Sets "container does not exist" (ENOENT), runc's words that engines match; -1. */
+int lc_error_not_exist (struct error **err);
+
 /* --pid-file: the pid, written atomically (engines read it at once). */
 int write_pid_file (const char *path, pid_t pid, struct error **err);
 /* --pidfd-socket: send pidfd over the unix socket at socket_path. */

@@ -44,11 +44,38 @@ copy_config_to_state (int dirfd, const char *config_path, struct error **err)
   return fs_write_file_new_at (dirfd, "config.json", data, len, 0600, err);
 }
 
+int
+lc_error_not_exist (struct error **err)
+{
+  /* runc's exact text: engines match on "does not exist". */
+  error_set (err, 0, "container does not exist");
+  if (err && *err)
+    (*err)->errnum = ENOENT;
+  return -1;
+}
+
 bool
 lc_error_is_not_exist (const struct error *err)
 {
   return err && err->errnum == ENOENT && err->msg
          && strcmp (err->msg, "container does not exist") == 0;
+}
+
+/* The mark is the sticky bit: mkdir (0711, less the umask) never sets it. */
+void
+statedir_mark_deleting (int dirfd)
+{
+  /* Best effort: unmarked, a reader only sees "creating" for that moment. */
+  (void) fchmod (dirfd, S_ISVTX | 0700);
+}
+
+bool
+statedir_deleting (int dirfd, const char *name)
+{
+  struct stat st;
+  if (fstatat (dirfd, name ? name : "", &st, name ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH) < 0)
+    return false;
+  return S_ISDIR (st.st_mode) && (st.st_mode & S_ISVTX);
 }
 
 /* An opened container: locked state dir and its record. */
@@ -85,8 +112,15 @@ open_container (const struct lc_context *ctx, const char *id, bool lock, struct 
    * that need the manager read it through load_cgroup. */
   if (record_read_in (o->dirfd, NULL, &o->rec, &e) < 0)
     {
-      /* No state.json yet: a create is still running (or died before writing it). */
       error_free (&e);
+      /* A delete took state.json away: gone for a reader. One that holds the
+       * lock (the deleter died) treats it as a dead create, which delete removes. */
+      if (!lock && statedir_deleting (o->dirfd, NULL))
+        {
+          opened_close (o);
+          return lc_error_not_exist (err);
+        }
+      /* No state.json yet: a create is still running (or died before writing it). */
       o->rec.id = strdup (id);
       o->status = LC_CREATING;
       return 0;
@@ -444,6 +478,13 @@ delete_opened (const struct lc_context *ctx, const char *id, struct opened o, bo
   if (m && cgroup_destroy (m, err) < 0)
     goto out;
   test_stop_at ("delete:cgroup");
+  statedir_mark_deleting (o.dirfd);
+  if (unlinkat (o.dirfd, "state.json", 0) < 0 && errno != ENOENT)
+    {
+      error_set (err, errno, "remove %s/state.json", dir);
+      goto out;
+    }
+  test_stop_at ("delete:removing");
   if (fs_remove_tree (dir, err) < 0)
     goto out;
   ret = 0;
@@ -526,8 +567,9 @@ lc_list (const struct lc_context *ctx, struct spec_state ***out, size_t *n, stru
       if (record_read_in (dirfd (d), de->d_name, &o.rec, &e) < 0)
         {
           error_free (&e);
-          if (faccessat (dirfd (d), de->d_name, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-            continue; /* deleted meanwhile */
+          if (faccessat (dirfd (d), de->d_name, F_OK, AT_SYMLINK_NOFOLLOW) < 0
+              || statedir_deleting (dirfd (d), de->d_name))
+            continue; /* deleted meanwhile, or being deleted */
           o.rec.id = strdup (de->d_name);
           o.status = LC_CREATING;
         }

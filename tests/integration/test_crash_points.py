@@ -42,6 +42,7 @@ POINTS = {
     "pause:locked": "pause",
     "delete:killed": "delete",     # processes killed, cgroup still there
     "delete:cgroup": "delete",     # cgroup removed, state dir still there
+    "delete:removing": "delete",   # state dir marked, state.json gone, the rest there
 }
 
 # The staged init takes other paths with a user namespace (maps written by P,
