@@ -11,10 +11,10 @@ asserted equal: host mounts (/proc/self/mountinfo, minus other tests' work dirs)
 cgroup directories under the parent on every hierarchy, entries of the state root,
 processes adopted by us (zombies or orphans a capsa left) and processes in the
 cgroups. capsa itself lives for one command, so its own resources are measured
-per command: the peak RSS of every `run` and `delete` from wait4's rusage (first
-cycles against last ones), and in the first and last cycle of each kind its open
-fds and VmRSS while stopped at a late point (CAPSA_TEST_STOP_AT=start:confirmed
-for run, delete:cgroup for delete).
+per command: the peak RSS of every `run` and `delete` from wait4's rusage (the mean
+of the first cycles against that of the last ones), and in the first and last cycle
+of each kind its open fds (compared) and VmRSS (shown) while stopped at a late point
+(CAPSA_TEST_STOP_AT=start:confirmed for run, delete:cgroup for delete).
 
 CAPSA_LOAD_CYCLES changes the count (default 1000, the issue's; tests/README.md).
 """
@@ -39,11 +39,12 @@ from test_crash_points import adopted, proc_state
 CYCLES = int(os.environ.get("CAPSA_LOAD_CYCLES", "1000"))
 KINDS = ("keep", "detached", "auto")
 WARMUP = 10          # cycles of each kind before the "before" snapshot
-WINDOW = 50          # cycles of each kind whose median RSS is compared, first and last
-# Peak RSS of one capsa command is deterministic to a few pages (allocator and page
-# cache timing); 64 KiB is far below what a per-cycle leak adds over 1000 cycles
-# (one byte per cycle kept in a file that capsa reads back costs ~1 KiB only, but any
-# leaked allocation or growing table read in whole shows as a step of pages).
+WINDOW = 100         # cycles of each kind whose mean peak RSS is compared, first and last
+# One command's peak RSS varies from run to run by up to ~300 KiB here (in clusters
+# ~120 KiB apart: how many of the binary's pages fault-around maps), so single
+# samples or medians cannot be compared; the mean of 100 has a standard error under
+# 10 KiB. Growth beyond 64 KiB is then no noise: capsa reads something that grows with
+# the cycles (a short-lived process leaks nothing into the next one otherwise).
 RSS_SLACK_KB = 64
 COMMAND_TIMEOUT = 30.0
 
@@ -331,22 +332,19 @@ def test_1000_run_delete_cycles(request, capsa, make_bundle, cid, workdir):
 
     measured_cycles = total - WARMUP * len(KINDS)
     lines = ["load cycles: %d run/delete cycles (%d of each of %s) after %d warm-up ones: "
-             "%.1f s, %.0f cycles/s, %.1f ms median per cycle (first %d %.1f ms, last %d "
-             "%.1f ms)" % (measured_cycles, measured_cycles // len(KINDS), "/".join(KINDS),
-                           WARMUP * len(KINDS), wall, measured_cycles / wall,
-                           1000 * statistics.median(secs), WINDOW * len(KINDS),
-                           1000 * statistics.median(secs[:WINDOW * len(KINDS)]),
-                           WINDOW * len(KINDS),
-                           1000 * statistics.median(secs[-WINDOW * len(KINDS):])),
+             "%.1f s, %.0f cycles/s, median %.1f ms per cycle"
+             % (measured_cycles, measured_cycles // len(KINDS), "/".join(KINDS),
+                WARMUP * len(KINDS), wall, measured_cycles / wall,
+                1000 * statistics.median(secs)),
              "  median ms per cycle by tenths: %s"
              % " ".join("%.1f" % (1000 * statistics.median(part)) for part in tenths(secs)),
              "  before: %s" % counts(before),
              "  after:  %s" % counts(after)]
     problems = growth(before, after)
     for (kind, cmd), values in sorted(rss.items()):
-        first = statistics.median(values[:WINDOW])
-        last = statistics.median(values[-WINDOW:])
-        lines.append("  peak RSS %-8s %-6s first %d KiB, last %d KiB (min %d, max %d)"
+        first = statistics.mean(values[:WINDOW])
+        last = statistics.mean(values[-WINDOW:])
+        lines.append("  peak RSS %-8s %-6s mean of first %d KiB, of last %d KiB (min %d, max %d)"
                      % (kind, cmd, first, last, min(values), max(values)))
         if last > first + RSS_SLACK_KB:
             problems.append("peak RSS of %s %s grew: %d -> %d KiB" % (kind, cmd, first, last))
@@ -356,15 +354,13 @@ def test_1000_run_delete_cycles(request, capsa, make_bundle, cid, workdir):
             last = samples[kind, per_kind - 1][idx]
             if first.fds is None:
                 continue
+            # VmRSS, one sample each, only shown: the peak RSS means above compare.
             lines.append("  at %-15s %-8s fds first %d, last %d; VmRSS first %d, last %d KiB"
                          % ("start:confirmed" if cmd == "run" else "delete:cgroup", kind,
                             len(first.fds), len(last.fds), first.vmrss, last.vmrss))
             if first.fds != last.fds:
                 problems.append("fds of %s %s changed: %s -> %s" % (kind, cmd, first.fds,
                                                                     last.fds))
-            if last.vmrss > first.vmrss + RSS_SLACK_KB:
-                problems.append("VmRSS of %s %s grew: %d -> %d KiB"
-                                % (kind, cmd, first.vmrss, last.vmrss))
     lines.append("  fds of run at start:confirmed: %s"
                  % " ".join(samples["keep", WARMUP][0].fds))
     report(request, "\n" + "\n".join(lines))
