@@ -231,13 +231,19 @@ def ps_reader(load, call, rng):
 
 
 def deleter(load, call, victims):
-    """At DELETE_AT, delete --force each victim, one thread each, readers going on."""
+    """At DELETE_AT, delete --force each victim, one thread each, readers going on;
+    the first victim paused first (delete must thaw it to kill it)."""
     if load.stop.wait(SECONDS * DELETE_AT):
         return
 
     def one(cid, call=call):
         with load.lock:
             load.deleting.add(cid)
+        if cid == victims[0]:
+            # The pauser may hold it paused already: then resume it says "not paused".
+            res, _ = run_op(load, call, "pause", cid, "pause", cid)
+            if res is not None and res.rc == 0:
+                load.count("paused before delete")
         res, _ = run_op(load, call, "delete --force", cid, "delete", "--force", cid)
         if res is not None and res.rc == 0:
             with load.lock:
