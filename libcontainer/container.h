@@ -91,6 +91,9 @@ int lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_
 /* Strict "uid[:gid]" (decimal) as `exec --user` takes it. */
 int lc_parse_user (const char *spec, uint32_t *uid, uint32_t *gid, bool *has_gid,
                    struct error **err);
+/* The decimal gids of `exec --additional-gids`, each as strict as a --user id;
+ * *out malloc'd (NULL when n is 0). */
+int lc_parse_additional_gids (char *const *strs, size_t n, uint32_t **out, struct error **err);
 
 /* features.json for this build and host (capabilities libcap knows, mount
  * options, seccomp archs and the filter flags this kernel takes, and whether

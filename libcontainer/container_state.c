@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -322,19 +323,32 @@ record_read_in (int dirfd, const char *id, struct lc_record *r, struct error **e
   char name[1100];
   _cleanup_free_ char *data = NULL;
   size_t len;
-  char errbuf[256];
   memset (r, 0, sizeof *r);
   if (name_in (name, sizeof name, id, "state.json") == NULL)
     return error_set (err, ENAMETOOLONG, "container id \"%s\"", id);
   if (fs_read_small_file_at (dirfd, name, &data, &len, err) < 0)
     return -1;
+  return record_parse (data, len, r, err);
+}
+
+int
+record_parse (const char *data, size_t len, struct lc_record *r, struct error **err)
+{
+  char errbuf[256];
+  memset (r, 0, sizeof *r);
   struct json_value *v = json_parse (data, len, errbuf, sizeof errbuf);
   if (v == NULL)
     return error_set (err, 0, "state.json: invalid JSON: %s", errbuf);
   int64_t pid = 0;
   uint64_t start = 0;
-  r->id = dup_str (v, "id");
   json_int64 (json_object_get (v, "pid"), &pid);
+  /* Never another process by truncation: 4294967297 is not pid 1. */
+  if (pid < 0 || pid > INT32_MAX)
+    {
+      json_free (v);
+      return error_set (err, 0, "state.json: pid %" PRId64 " out of range", pid);
+    }
+  r->id = dup_str (v, "id");
   json_uint64 (json_object_get (v, "pid_start"), &start);
   r->pid = (pid_t) pid;
   r->pid_start = start;

@@ -68,6 +68,8 @@ int record_read_cgroup (int dirfd, struct lc_record *r, struct error **err);
 /* state.json alone, of the container dir `id` below dirfd (the state root),
  * without opening it: list reads every container this way. */
 int record_read_in (int dirfd, const char *id, struct lc_record *r, struct error **err);
+/* The text of a state.json into r (r cleared first; record_clear frees it). */
+int record_parse (const char *data, size_t len, struct lc_record *r, struct error **err);
 void record_clear (struct lc_record *r);
 
 /* Status from facts: pid alive with its identity (pid_identity.h), exec.fifo,

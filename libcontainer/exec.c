@@ -38,44 +38,6 @@
 #include "util/fs.h"
 
 
-/* Strict "uid[:gid]": decimal digits only, each within uint32 (CVE-2026-30892 was
- * a lax parser turning "1" into 0). */
-static int
-parse_id (const char *s, size_t len, uint32_t *out)
-{
-  uint64_t v = 0;
-  if (len == 0 || len > 10)
-    return -1;
-  for (size_t i = 0; i < len; i++)
-    {
-      if (s[i] < '0' || s[i] > '9')
-        return -1;
-      v = v * 10 + (uint64_t) (s[i] - '0');
-    }
-  if (v > UINT32_MAX - 1) /* (uid_t)-1 means "unchanged" to the kernel */
-    return -1;
-  *out = (uint32_t) v;
-  return 0;
-}
-
-int
-lc_parse_user (const char *spec, uint32_t *uid, uint32_t *gid, bool *has_gid, struct error **err)
-{
-  const char *colon = strchr (spec, ':');
-  size_t ulen = colon ? (size_t) (colon - spec) : strlen (spec);
-  *has_gid = false;
-  if (parse_id (spec, ulen, uid) < 0)
-    return error_set (err, EINVAL, "invalid --user \"%s\": expected uid[:gid] in decimal", spec);
-  if (colon)
-    {
-      if (parse_id (colon + 1, strlen (colon + 1), gid) < 0)
-        return error_set (err, EINVAL, "invalid --user \"%s\": expected uid[:gid] in decimal",
-                          spec);
-      *has_gid = true;
-    }
-  return 0;
-}
-
 static size_t
 strv_len (char **v)
 {
@@ -184,13 +146,9 @@ build_process (const struct spec_config *c, const struct lc_exec_opts *o, struct
   if (o->additional_gids && o->additional_gids[0])
     {
       size_t n = strv_len (o->additional_gids);
-      uint32_t *gids = calloc (n, sizeof *gids);
-      for (size_t i = 0; gids && i < n; i++)
-        if (parse_id (o->additional_gids[i], strlen (o->additional_gids[i]), &gids[i]) < 0)
-          {
-            error_set (err, EINVAL, "invalid --additional-gids \"%s\"", o->additional_gids[i]);
-            return NULL;
-          }
+      uint32_t *gids;
+      if (lc_parse_additional_gids (o->additional_gids, n, &gids, err) < 0)
+        return NULL;
       p->user.additional_gids = gids;
       p->user.additional_gids_len = n;
     }

@@ -64,8 +64,8 @@ parse_realtime (const char *name)
   if (*name != '\0')
     {
       if (*name != (sign > 0 ? '+' : '-') || !isdigit ((unsigned char) name[1])
-          || parse_number (name + 1, &off) < 0)
-        return -1;
+          || parse_number (name + 1, &off) < 0 || off > SIGRTMAX - SIGRTMIN)
+        return -1; /* the bound first: RTMIN+9223372036854775807 overflowed */
     }
   long signo = base + sign * off;
   if (signo < SIGRTMIN || signo > SIGRTMAX)

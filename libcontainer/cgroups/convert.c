@@ -277,6 +277,17 @@ cg_dev_allow_list (const struct cg_dev_rule *rules, size_t n, struct cg_dev_allo
   return 0;
 }
 
+bool
+cg_dev_allow_list_allows (const struct cg_dev_allow *a, size_t n, char type, int64_t major,
+                          int64_t minor, char acc)
+{
+  for (size_t i = 0; i < n; i++)
+    if (a[i].type == type && (a[i].major < 0 || a[i].major == major)
+        && (a[i].minor < 0 || a[i].minor == minor) && strchr (a[i].access, acc))
+      return true;
+  return false;
+}
+
 void
 cg_dev_allow_path (const struct cg_dev_allow *a, char *buf, size_t len)
 {

@@ -55,6 +55,10 @@ struct cg_dev_allow
  * *out malloc'd. */
 int cg_dev_allow_list (const struct cg_dev_rule *rules, size_t n, struct cg_dev_allow **out,
                        size_t *len, bool *exact);
+/* Whether systemd's DevicePolicy=strict with this list lets the access through
+ * (any entry covering the device with it): for tests, like cg_dev_rules_allow. */
+bool cg_dev_allow_list_allows (const struct cg_dev_allow *a, size_t n, char type, int64_t major,
+                               int64_t minor, char acc);
 /* The DeviceAllow path: "/dev/char/1:3", "char-136", "block-*". */
 void cg_dev_allow_path (const struct cg_dev_allow *a, char *buf, size_t len);
 

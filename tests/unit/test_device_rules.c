@@ -11,17 +11,6 @@
 
 #define DENY_ALL { .allow = false, .major = -1, .minor = -1, .access = "rwm" }
 
-static bool
-list_allows (const struct cg_dev_allow *a, size_t n, char type, int64_t major, int64_t minor,
-             char acc)
-{
-  for (size_t i = 0; i < n; i++)
-    if (a[i].type == type && (a[i].major < 0 || a[i].major == major)
-        && (a[i].minor < 0 || a[i].minor == minor) && strchr (a[i].access, acc))
-      return true;
-  return false;
-}
-
 /* Compare the list with the rules over a grid of devices and accesses: equal
  * when exact, a superset otherwise. */
 static void
@@ -37,7 +26,7 @@ check_grid (int line, const struct cg_dev_rule *d, size_t n, const struct cg_dev
         for (const char *acc = "rwm"; *acc; acc++)
           {
             bool want = cg_dev_rules_allow (d, n, *t, majors[i], minors[j], *acc);
-            bool got = list_allows (a, len, *t, majors[i], minors[j], *acc);
+            bool got = cg_dev_allow_list_allows (a, len, *t, majors[i], minors[j], *acc);
             if (exact ? want != got : want && !got)
               {
                 if (bad++ < 3)

@@ -42,6 +42,10 @@ main (void)
   CHECK (signal_parse ("RTMAX+1") == -1);
   CHECK (signal_parse ("RTMIN+") == -1);
   CHECK (signal_parse ("RTMIN+100") == -1);
+  /* Found by tests/fuzz/fuzz_signal_names: SIGRTMIN + LONG_MAX overflowed
+   * (undefined behaviour, caught by the ASan+UBSan unit run). */
+  CHECK (signal_parse ("RTMIN+9223372036854775807") == -1);
+  CHECK (signal_parse ("SIGRTMIN+9223372036854775774") == -1);
 
   CHECK_STR (signal_name (SIGKILL), "SIGKILL");
   CHECK_STR (signal_name (SIGCHLD), "SIGCHLD");
