@@ -22,6 +22,9 @@ struct lc_context
    * opened anything: the most that --preserve-fds can hand over, so that no fd
    * of capsa's own ever lands in the preserved range (runc#5474). */
   int passed_fds;
+  /* --isolation: "vm" runs containers without a run.capsa.isolation annotation
+   * in a VM (libcontainer/vm/vm.h); NULL or "container" does not. */
+  const char *isolation;
 };
 
 struct lc_create_opts

@@ -30,6 +30,7 @@
 #include "util/passwd.h"
 #include "test_stop.h"
 #include "util/fs.h"
+#include "vm/vm.h"
 
 int
 lc_validate_id (const char *id, struct error **err)
@@ -359,7 +360,10 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
   c = spec_config_parse_file (config_path, err);
   if (c == NULL)
     return -1;
-  if (check_config (c, o, err) < 0 || netdev_check (c, ctx->rootless, err) < 0)
+  /* A VM container's own checks replace netdev's: it takes no host interface. */
+  bool vm = vm_requested (ctx, c);
+  if (check_config (c, o, err) < 0
+      || (vm ? vm_check_config (c, err) : netdev_check (c, ctx->rootless, err)) < 0)
     goto out;
   if (check_user_namespace (c, err) < 0)
     goto out;
@@ -443,10 +447,22 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
   };
   /* Before the clone: the time (or the cache hit) and libseccomp's memory stay
    * in this process, out of the container's cgroup; the child has a copy. */
-  if (c->linux_->seccomp && prepare_seccomp (ctx, c->linux_->seccomp, &seccomp, err) < 0)
+  if (!vm && c->linux_->seccomp && prepare_seccomp (ctx, c->linux_->seccomp, &seccomp, err) < 0)
     goto fail;
   a.seccomp = seccomp;
-  if (spawn_container (&a, cg, spawned, err) < 0)
+  if (vm)
+    {
+      /* The guest builds the container; the supervisor is its process here. */
+      struct vm_spawn_args va = {
+        .ctx = ctx, .id = id, .config = c, .config_path = config_path, .bundle = bundle,
+        .rootfs = rootfs, .dirfd = dirfd, .cg = cg, .console_sock = console,
+        .pty_to_parent = pty_to_parent, .preserve_fds = o->preserve_fds,
+      };
+      if (vm_spawn (&va, &spawned->pid, &spawned->pidfd, &spawned->pty_master,
+                    &spawned->sync_fd, err) < 0)
+        goto fail;
+    }
+  else if (spawn_container (&a, cg, spawned, err) < 0)
     goto fail;
   test_stop_at ("create:ready");
 
@@ -481,7 +497,7 @@ create_container (const struct lc_context *ctx, const char *id, const struct lc_
   if (o->pidfd_socket && send_pidfd (o->pidfd_socket, spawned->pidfd, err) < 0)
     goto fail_spawned;
   test_stop_at ("create:recorded");
-  if (spawn_release (spawned, err) < 0)
+  if (vm ? vm_release (steal_fd (&spawned->sync_fd), err) < 0 : spawn_release (spawned, err) < 0)
     goto fail_spawned;
   ret = 0;
   goto out;

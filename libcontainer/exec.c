@@ -36,6 +36,7 @@
 #include "terminal.h"
 #include "test_stop.h"
 #include "util/fs.h"
+#include "vm/vm.h"
 
 
 static size_t
@@ -410,6 +411,12 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
   if (init_pidfd < 0 || !record_pidfd_alive (&rec, init_pidfd))
     {
       error_set (err, ESRCH, "cannot exec in a stopped container");
+      goto out;
+    }
+  if (vm_container_at (dirfd))
+    {
+      /* The container lives in its VM: the supervisor takes the exec there. */
+      ret = vm_exec (dirfd, id, o, exit_status, err);
       goto out;
     }
   state_dir = statedir_path (ctx->root, id);

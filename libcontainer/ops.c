@@ -23,6 +23,7 @@
 #include "test_stop.h"
 #include "spec/util/cleanup.h"
 #include "util/fs.h"
+#include "vm/vm.h"
 
 char *
 realpath_dup (char *path, struct error **err)
@@ -341,6 +342,10 @@ lc_kill (const struct lc_context *ctx, const char *id, int signo, bool all, stru
    * runc's init dies of SIGHUP, SIGINT and SIGTERM (Go's default). End it. */
   if (o.status == LC_CREATED && (signo == SIGHUP || signo == SIGINT || signo == SIGTERM))
     signo = SIGKILL;
+  /* A VM container's processes on the host are its supervisor and qemu: the
+   * supervisor forwards a signal to the guest's processes; qemu must not get it. */
+  if (all && vm_container_at (o.dirfd))
+    all = false;
   if (all)
     {
       struct cgroup_manager *m = load_cgroup (&o, err);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "libcontainer/vm/vm.h"
 #include "exe_seal.h"
 #include "log.h"
 #include "namespaces.h"
@@ -282,11 +283,14 @@ honor_xdg_runtime_dir (void)
 int
 main (int argc, char **argv)
 {
+  /* In a VM container's guest, capsa is /init (libcontainer/vm/vm_guest.c). */
+  if (vm_is_guest_init (argv[0]))
+    vm_guest_main ();
   int passed_fds = take_caller_fds ();
   char **orig_argv = argv;
   struct cli cli = { .argv0 = argv[0] };
   const char *root = NULL, *log_path = NULL, *log_format = "text", *rootless = "auto";
-  const char *criu = "criu";
+  const char *criu = "criu", *isolation = NULL;
   bool debug = false, systemd = false, version = false, help = false;
   _cleanup_free_ char *default_root = NULL, *abs_root = NULL, *parse_msg = NULL;
   struct error *err = NULL;
@@ -316,6 +320,9 @@ main (int argc, char **argv)
       "for e.g. \"system.slice:capsa:434234\"", NULL },
     { "rootless", OPT_STRING, &rootless,
       "ignore cgroup permission errors ('true', 'false', or 'auto')", "\"auto\"" },
+    { "isolation", OPT_STRING, &isolation,
+      "'vm' runs containers in their own VM unless the annotation run.capsa.isolation says "
+      "otherwise ('container' is the default)", "\"container\"" },
     { "help, h", OPT_BOOL, &help, "show help", NULL },
     { "version, v", OPT_BOOL, &version, "print the version", NULL },
     { NULL },
@@ -368,6 +375,9 @@ main (int argc, char **argv)
 
   cli.lc.root = abs_root;
   cli.lc.systemd_cgroup = systemd;
+  if (isolation && strcmp (isolation, "vm") != 0 && strcmp (isolation, "container") != 0)
+    return cli_fail (&cli, "--isolation: \"vm\" or \"container\", not \"%s\"", isolation);
+  cli.lc.isolation = isolation;
   cli.lc.rootless = is_rootless;
   cli.lc.log_path = log_path;
   cli.lc.passed_fds = passed_fds;

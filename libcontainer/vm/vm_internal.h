@@ -1,0 +1,77 @@
+/* What the VM files share among themselves. */
+#ifndef CAPSA_VM_INTERNAL_H
+#define CAPSA_VM_INTERNAL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "spec/config.h"
+#include "spec/util/error.h"
+#include "vm.h"
+
+#define VM_CONFIG_FILE "/etc/capsa/vm.json"
+#define VM_CACHE_DIR "/var/cache/capsa/vm"
+#define VM_DEFAULT_MEM_MIB 512
+/* qemu's own memory and TCG's translation cache (tb-size below), which the host
+ * cgroup's memory limit binds along with the guest's RAM. */
+#define VM_QEMU_OVERHEAD_MIB 128
+#define VM_TCG_TB_MIB 32
+#define VM_DEFAULT_MIN_LIMIT_MIB 256
+#define VM_MAX_CPUS 16
+#define VM_FILE_COPY_MAX (1024 * 1024)
+/* Where the guest keeps its state (--root, config.json): a path no host share takes. */
+#define VM_GUEST_ROOT "/.capsa"
+
+/* Set in the guest's init: a container there is never a VM again. */
+extern bool vm_guest_active;
+
+bool vm_wants_user_network (const struct spec_config *c);
+void vm_size (const struct spec_config *c, unsigned *mem_mib, unsigned *cpus);
+
+/* The qemu command line (NULL-terminated, malloc'd strings). ctl_fd and con_fd
+ * are the sockets qemu's control port and console use; each bind mount directory
+ * and the rootfs are 9p shares tagged in vm_shares order. */
+struct vm_share
+{
+  char *tag;     /* "s0", "s1", ... */
+  char *path;    /* host path, mounted at the same path in the guest */
+  bool readonly;
+  bool file;     /* a regular file: copied, not shared */
+};
+struct vm_plan
+{
+  struct vm_host host;
+  char *initramfs;
+  unsigned mem_mib, cpus;
+  bool user_net;
+  struct vm_share *shares;
+  size_t shares_len;
+};
+int vm_plan_make (const struct spec_config *c, const char *rootfs, struct vm_plan *p,
+                  struct error **err);
+void vm_plan_clear (struct vm_plan *p);
+char **vm_qemu_argv (const struct vm_plan *p, int ctl_fd, int con_fd);
+
+/* The host's supervisor of one VM container (vm_supervisor.c). Runs in the
+ * child forked by vm_spawn; never returns. */
+struct vm_supervisor_args
+{
+  char **qemu_argv;
+  int ctl_fd;          /* our end of the control port's socketpair */
+  int con_fd;          /* our end of the console's */
+  int qemu_ctl_fd;     /* qemu's ends, closed after qemu's fork */
+  int qemu_con_fd;
+  int report_fd;       /* to create: "0" created, or "E<message>" */
+  int release_fd;      /* create's end closes (or sends) when we outlive it */
+  int go_fd;           /* create writes once we are in the cgroup */
+  int dirfd;           /* the state dir (exec.fifo, vm.sock) */
+  int tty_fd;          /* host pty slave when process.terminal, else -1 */
+  const char *id;
+  const char *bundle;
+  const struct vm_plan *plan;
+  const char *config_data;
+  size_t config_len;
+};
+__attribute__ ((noreturn)) void vm_supervisor_main (struct vm_supervisor_args *a);
+
+#endif
