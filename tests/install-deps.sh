@@ -13,6 +13,7 @@ packages=(
   apparmor   # apparmor_parser: the AppArmor test loads its profile in the v2vm guest
   uidmap slirp4netns  # rootless: newuidmap/newgidmap for subordinate ids; podman's -p
   criu       # checkpoint/restore (tests run it in the v2vm guest: 3.17 fails on 6.18 kernels)
+  clang libclang-rt-14-dev  # tests/fuzz: libFuzzer (its runtime is only recommended by clang)
 )
 
 missing=()

@@ -6,6 +6,8 @@
 #  3. unit tests (ctest)
 #  4. integration tests (pytest, tests/integration) against $BUILD_DIR/capsa
 #  5. unit tests again under ASan+UBSan in $SANITIZE_DIR (CAPSA_TEST_SANITIZE=0 skips)
+#  5b. the libFuzzer harnesses, each for FUZZ_SECONDS (default 10) on a copy of its seeds,
+#     built with clang in $FUZZ_DIR (tests/fuzz/run.sh; CAPSA_TEST_FUZZ=0 skips)
 #
 # The last line is "N passed, N failed, N skipped" over unit and integration tests; the
 # exit status is non-zero when anything failed, including a build, or when no
@@ -16,7 +18,8 @@
 #  8. Docker's update and --device cases on pure cgroup v2, cgroupfs and systemd drivers
 #     (tests/e2e/v2-guest.sh)
 #
-# Environment: BUILD_DIR, SANITIZE_DIR, JOBS, CAPSA_TEST_SANITIZE=0|1, CAPSA_TEST_E2E=0|1,
+# Environment: BUILD_DIR, SANITIZE_DIR, FUZZ_DIR, FUZZ_SECONDS, JOBS, CAPSA_TEST_SANITIZE=0|1,
+# CAPSA_TEST_FUZZ=0|1, CAPSA_TEST_E2E=0|1,
 # PYTEST_ARGS (extra pytest arguments, e.g. "-k smoke"), RUNC_BIN (also run the
 # runtime-parametrised integration tests under runc).
 set -uo pipefail
@@ -27,6 +30,7 @@ BUILD_DIR=${BUILD_DIR:-$REPO/build}
 SANITIZE_DIR=${SANITIZE_DIR:-$REPO/build-sanitize}
 JOBS=${JOBS:-$(nproc)}
 SANITIZE=${CAPSA_TEST_SANITIZE:-1}
+FUZZ_DIR=${FUZZ_DIR:-$REPO/build-fuzz}
 PYTHON=/usr/bin/python3
 LOGS=$BUILD_DIR/test-logs
 
@@ -202,6 +206,30 @@ if [ "$SANITIZE" = 1 ]; then
   else
     count "sanitize build" 0 1 0
   fi
+fi
+
+# tests/fuzz/run.sh: one JUnit case per target, failed with the saved crash input.
+fuzz_layer () {
+  local xml=$LOGS/fuzz.xml total nfail nskip
+  rm -f "$xml"
+  FUZZ_JUNIT=$xml FUZZ_OUT=$LOGS/fuzz "$REPO/tests/fuzz/run.sh" "$FUZZ_DIR" >"$LOGS/fuzz.log" 2>&1
+  local rc=$?
+  grep -E '^(fuzz_.* FAILED|   [|r]|fuzz: )' "$LOGS/fuzz.log" | sed 's/^/   /'
+  if [ ! -s "$xml" ]; then
+    echo "   tests/fuzz/run.sh wrote no results (exit $rc); log: $LOGS/fuzz.log"
+    count fuzz 0 1 0
+    return
+  fi
+  read -r total nfail nskip < <(junit_counts "$xml")
+  if [ "$rc" -ne 0 ] && [ "$nfail" -eq 0 ]; then
+    nfail=1
+  fi
+  count fuzz $((total - nfail - nskip)) "$nfail" "$nskip"
+}
+
+if [ "${CAPSA_TEST_FUZZ:-1}" = 1 ]; then
+  note "fuzzing (tests/fuzz/run.sh in $FUZZ_DIR, ${FUZZ_SECONDS:-10}s a target; CAPSA_TEST_FUZZ=0 skips)"
+  fuzz_layer
 fi
 
 # A layer run in the v2vm guest, once plain and once under systemd: its script prints
