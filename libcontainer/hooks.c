@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -139,14 +140,25 @@ enum hook_step
 {
   HOOK_STEP_EXEC,
   HOOK_STEP_CHDIR,
+  HOOK_STEP_PDEATHSIG,
 };
 
-/* The child: stdio in place, default signal state, working directory, exec. A
- * failure is reported as {step, errno} on errpipe. */
+/* The child: dies with its parent, stdio in place, default signal state, working
+ * directory, exec. A failure is reported as {step, errno} on errpipe. */
 static void __attribute__ ((noreturn))
-hook_child (const struct spec_hook *h, const char *cwd, int in, int out, int errfd, int errpipe)
+hook_child (const struct spec_hook *h, const char *cwd, int in, int out, int errfd, int errpipe,
+            pid_t parent)
 {
-  int step = HOOK_STEP_EXEC;
+  int step = HOOK_STEP_PDEATHSIG;
+  /* A capsa killed while it waits for the hook takes the hook along (issue 12: no
+   * orphan). The signal survives the hook's execve (no set-id binary runs here with
+   * a credential change); getppid() closes the window of a parent that died before
+   * the prctl (the hook would have been adopted, and never signalled). */
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0)
+    goto fail;
+  if (getppid () != parent)
+    _exit (127);
+  step = HOOK_STEP_EXEC;
   sigset_t none;
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
@@ -207,11 +219,12 @@ run_one (const struct spec_hook *h, const char *cwd, const char *label, const ch
     return error_set (err, errno, "%s: pipe", label);
   _cleanup_close_ int exec_r = execp[0], exec_w = execp[1];
 
+  pid_t parent = getpid ();
   pid_t pid = fork ();
   if (pid < 0)
     return error_set (err, errno, "%s: fork", label);
   if (pid == 0)
-    hook_child (h, cwd, in, out_w, err_w, exec_w);
+    hook_child (h, cwd, in, out_w, err_w, exec_w, parent);
 
   close (steal_fd (&out_w));
   close (steal_fd (&err_w));
@@ -229,6 +242,8 @@ run_one (const struct spec_hook *h, const char *cwd, const char *label, const ch
       waitpid (pid, NULL, 0);
       if (failed[0] == HOOK_STEP_CHDIR)
         return error_set (err, failed[1], "%s: chdir \"%s\"", label, cwd);
+      if (failed[0] == HOOK_STEP_PDEATHSIG)
+        return error_set (err, failed[1], "%s: prctl(PR_SET_PDEATHSIG)", label);
       return error_set (err, failed[1], "%s: exec", label);
     }
 
