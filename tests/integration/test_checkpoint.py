@@ -161,18 +161,52 @@ def test_checkpoint_restore_counter(capsa, bundle, cid, workdir):
     q.close()
 
 
-def test_checkpoint_leave_running(capsa, bundle, cid, workdir):
+def test_checkpoint_leave_running_joined_netns(capsa, bundle, cid, workdir):
+    """--leave-running of a container that joins a network namespace by path: it
+    keeps running; its images restore once it is gone. criu leaves the joined
+    namespace out of the images (--external net[inode]) and the restored
+    container is in that namespace again (--inherit-fd of the path), not in a
+    copy of it."""
     need_working_criu()
-    p = start_counter(capsa, bundle, cid)
-    pid = capsa.state(cid)["pid"]
-    r = capsa("checkpoint", "--leave-running", "--image-path", images(workdir, "img"), cid,
-              timeout=180)
-    assert r.rc == 0, r
-    assert capsa.state(cid)["status"] == "running" and capsa.state(cid)["pid"] == pid
-    wait_count_above(bundle, count(bundle))
-    assert capsa("delete", "--force", cid).rc == 0
-    h.ensure_nothing_left(capsa, cid, bundle)
-    p.close()
+    if shutil.which("ip") is None:
+        pytest.skip("no ip(8)")
+    name = "capsa-ck-" + cid[-8:]
+    assert subprocess.run(["ip", "netns", "add", name]).returncode == 0
+    path = "/run/netns/" + name
+    try:
+        subprocess.run(["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"], check=True)
+        for e in bundle.config["linux"]["namespaces"]:
+            if e["type"] == "network":
+                e["path"] = path
+        p = start_counter(capsa, bundle, cid)
+        pid = capsa.state(cid)["pid"]
+        ino = os.stat(path).st_ino
+        assert os.stat("/proc/%d/ns/net" % pid).st_ino == ino
+        before = wait_count_above(bundle, 10)
+        img = images(workdir, "img")
+        r = capsa("checkpoint", "--leave-running", "--image-path", img, cid, timeout=180)
+        assert r.rc == 0, why(r, img)
+        assert capsa.state(cid)["status"] == "running" and capsa.state(cid)["pid"] == pid
+        wait_count_above(bundle, count(bundle))
+        assert capsa("delete", "--force", cid).rc == 0
+        h.ensure_nothing_left(capsa, cid, bundle)
+        # the images of a container left running restore once it is gone
+        q = Piped(capsa, "restore", "-d", "--image-path", img, "--bundle", bundle.path, cid)
+        assert q.rc == 0, why(q, img)
+        new = capsa.state(cid)["pid"]
+        assert new != pid
+        assert os.stat("/proc/%d/ns/net" % new).st_ino == ino
+        # the count goes on from the checkpoint (not from 0)
+        with open(os.path.join(bundle.path, "rootfs/tmp/count"), "w") as f:
+            f.write("-1\n")
+        assert wait_count_above(bundle, -1) > before
+        assert capsa("delete", "--force", cid).rc == 0
+        h.ensure_nothing_left(capsa, cid, bundle)
+        assert os.path.exists(path)  # the joined namespace is left alone
+        p.close()
+        q.close()
+    finally:
+        subprocess.run(["ip", "netns", "del", name])
 
 
 def test_pre_dump_then_dump_and_restore_new_id(capsa, bundle, make_bundle, cid, workdir):
@@ -314,9 +348,6 @@ def test_bad_input(capsa, bundle, cid, workdir):
 
 # ---- terminal containers (the console's pty: criu_tty.c) ----
 
-TTY_COUNTER = 'i=0; while true; do echo "n=$i size=$(stty size)"; i=$((i+1)); sleep 0.2; done'
-
-
 class ConsoleSocket:
     """A --console-socket receiver: the pty master capsa sends (SCM_RIGHTS)."""
 
@@ -378,18 +409,30 @@ class TtyReader:
             time.sleep(0.1)
 
 
+def tty_nr(pid):
+    """The controlling terminal of pid (/proc/PID/stat field 7), 0 for none."""
+    with open("/proc/%d/stat" % pid) as f:
+        return int(f.read().rsplit(")", 1)[1].split()[4])
+
+
+def encode_dev(rdev):
+    """A device number as /proc/PID/stat encodes it (the kernel's new_encode_dev)."""
+    ma, mi = os.major(rdev), os.minor(rdev)
+    return (mi & 0xff) | (ma << 8) | ((mi & ~0xff) << 12)
+
+
 def set_winsize(fd, rows, cols):
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
 
 
-def test_tty_checkpoint_restore_console_socket(capsa, bundle, cid, workdir):
-    """A terminal container (process.terminal, --console-socket): checkpoint and
-    restore with a new --console-socket; the counter goes on through the new
-    master from where it was, the terminal's size and line settings (echo off)
-    come along, state shows the new pid, delete cleans."""
-    need_working_criu()
+def start_tty_counter(capsa, bundle, cid, workdir):
+    """A terminal container run -d with a console socket, counting on its
+    terminal until /tmp/stop exists, then exiting 7; its master, read."""
     bundle.config["process"]["terminal"] = True
-    bundle.set_args("sh", "-c", "stty -echo; " + TTY_COUNTER)
+    bundle.config["root"]["readonly"] = False
+    bundle.set_args("sh", "-c", "stty -echo; i=0; while [ ! -e /tmp/stop ]; do "
+                    'echo "n=$i size=$(stty size)"; i=$((i+1)); sleep 0.2; done; '
+                    "echo bye; exit 7")
     bundle.write()
     capsa._track(cid)
     c1 = ConsoleSocket(os.path.join(workdir, "c1.sock"))
@@ -397,19 +440,38 @@ def test_tty_checkpoint_restore_console_socket(capsa, bundle, cid, workdir):
     assert r.rc == 0, r
     m1 = c1.master()
     set_winsize(m1, 33, 101)
-    t1 = TtyReader(m1)
-    t1.wait_number_above(1)
+    t = TtyReader(m1)
+    t.wait_number_above(1)
+    return t
+
+
+def checkpoint_tty(capsa, cid, img, t):
+    """Checkpoint; the last count the old terminal showed."""
+    r = capsa("checkpoint", "--image-path", img, cid, timeout=180)
+    assert r.rc == 0, why(r, img)
+    assert cid not in capsa.list_ids()
+    t.drain()  # the old slave is closed: EIO after the last line
+    os.close(t.fd)
+    assert t.lines()[-1].endswith("size=33 101"), t.text[-200:]
+    return t.numbers()[-1]
+
+
+def test_tty_checkpoint_restore(capsa, bundle, cid, workdir):
+    """A terminal container (process.terminal, --console-socket): checkpoint and
+    restore -d with a new --console-socket; the counter goes on through the new
+    master from where it was, the terminal's size and line settings (echo off)
+    come along, it is the controlling terminal and /dev/console, state shows the
+    new pid. Then the restored container is checkpointed again and restored in
+    the foreground from a terminal: capsa copies the container's terminal to
+    its own and ends with the container's exit status, and the container is
+    gone, as after `run`."""
+    need_working_criu()
+    t1 = start_tty_counter(capsa, bundle, cid, workdir)
     old_pid = capsa.state(cid)["pid"]
     st0 = os.stat("/proc/%d/fd/0" % old_pid)
     old_tty = (st0.st_rdev, st0.st_dev)
     img = images(workdir, "img")
-    r = capsa("checkpoint", "--image-path", img, cid, timeout=180)
-    assert r.rc == 0, why(r, img)
-    assert cid not in capsa.list_ids()
-    t1.drain()  # the old slave is closed: EIO after the last line
-    last = t1.numbers()[-1]
-    assert t1.lines()[-1].endswith("size=33 101"), t1.text[-200:]
-    os.close(m1)
+    last = checkpoint_tty(capsa, cid, img, t1)
 
     # detached without a console socket: refused, as for create
     r = capsa("restore", "-d", "--image-path", img, "--bundle", bundle.path, cid)
@@ -420,8 +482,7 @@ def test_tty_checkpoint_restore_console_socket(capsa, bundle, cid, workdir):
     r = capsa("restore", "-d", "--console-socket", c2.path, "--image-path", img,
               "--bundle", bundle.path, cid, timeout=180)
     assert r.rc == 0, why(r, img)
-    m2 = c2.master()
-    t2 = TtyReader(m2)
+    t2 = TtyReader(c2.master())
     st = capsa.state(cid)
     assert st["status"] == "running", st
     pid = st["pid"]
@@ -436,14 +497,71 @@ def test_tty_checkpoint_restore_console_socket(capsa, bundle, cid, workdir):
     st0 = os.stat("/proc/%d/fd/0" % pid)
     assert 136 <= os.major(st0.st_rdev) <= 143, st0
     assert (st0.st_rdev, st0.st_dev) != old_tty
+    # it is the controlling terminal of the restored session, as the old one was
+    assert tty_nr(pid) == encode_dev(st0.st_rdev), (tty_nr(pid), st0)
     # and /dev/console, bound on the old slave, is bound on the new one
     con = os.stat("/proc/%d/root/dev/console" % pid)
     assert (con.st_rdev, con.st_dev) == (st0.st_rdev, st0.st_dev), (con, st0)
     # echo stays off: input typed on the new master is not echoed back
-    os.write(m2, b"typed-in\n")
+    os.write(t2.fd, b"typed-in\n")
     t2.wait_number_above(t2.numbers()[-1] + 2)
     assert "typed-in" not in t2.text, t2.text[-300:]
-    assert capsa("delete", "--force", cid).rc == 0
+
+    # again, from the restored container, and back in the foreground
+    img2 = images(workdir, "img2")
+    last = checkpoint_tty(capsa, cid, img2, t2)
+    master, slave = pty.openpty()
+    p = subprocess.Popen([capsa.binary, "--root", capsa.root, "restore", "--image-path", img2,
+                          "--bundle", bundle.path, cid], stdin=slave, stdout=slave,
+                         stderr=slave, start_new_session=True)
+    os.close(slave)
+    try:
+        t3 = TtyReader(master)
+        t3.wait_number_above(last + 2, timeout=120)
+        assert t3.numbers()[0] == last + 1, (last, t3.text[:300])
+        st = capsa.state(cid)
+        assert st["status"] == "running" and p.poll() is None, (st, t3.text[-300:])
+        with open(os.path.join(bundle.path, "rootfs/tmp/stop"), "w"):
+            pass
+        rc = p.wait(timeout=60)
+        t3.drain(timeout=5)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert rc == 7, (rc, t3.text[-300:])
+    assert "bye" in t3.text, t3.text[-300:]
+    assert cid not in capsa.list_ids()
     h.ensure_nothing_left(capsa, cid, bundle)
-    t2.drain(timeout=10)
-    os.close(m2)
+    os.close(master)
+
+
+def test_restore_terminal_options(capsa, bundle, cid, workdir):
+    """What a restore asks of the terminal, checked before criu runs (so on any
+    kernel): a console socket for images without a terminal is refused, a
+    detached restore of a terminal without one too, and a damaged tty.json is
+    reported by name; nothing is left behind."""
+    bundle.write()
+    img = images(workdir, "img")
+    os.makedirs(img)
+    sock = ConsoleSocket(os.path.join(workdir, "c.sock"))
+    r = capsa("restore", "-d", "--console-socket", sock.path, "--image-path", img,
+              "--bundle", bundle.path, cid)
+    assert r.rc != 0 and "has no terminal" in r.err, r
+    h.ensure_nothing_left(capsa, cid, bundle)
+    with open(os.path.join(img, "tty.json"), "w") as f:
+        f.write('{"keys": ["tty[8800:1a]"], "uid": 0, "gid": 5, "mode": 99999}')
+    r = capsa("restore", "-d", "--image-path", img, "--bundle", bundle.path, cid)
+    assert r.rc != 0 and "console socket" in r.err, r
+    h.ensure_nothing_left(capsa, cid, bundle)
+    r = capsa("restore", "-d", "--console-socket", sock.path, "--image-path", img,
+              "--bundle", bundle.path, cid)
+    assert r.rc != 0 and "tty.json" in r.err and "terminal description" in r.err, r
+    h.ensure_nothing_left(capsa, cid, bundle)
+    # keys that are not criu's tty[rdev:dev] are not passed on
+    with open(os.path.join(img, "tty.json"), "w") as f:
+        f.write('{"keys": ["mnt[/]:/"], "uid": 0, "gid": 5, "mode": 384}')
+    r = capsa("restore", "-d", "--console-socket", sock.path, "--image-path", img,
+              "--bundle", bundle.path, cid)
+    assert r.rc != 0 and "keys[0] is not tty[rdev:dev]" in r.err, r
+    h.ensure_nothing_left(capsa, cid, bundle)
