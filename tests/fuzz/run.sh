@@ -25,7 +25,7 @@ JUNIT=${FUZZ_JUNIT:-$OUT/fuzz.xml}
 NICE=${FUZZ_NICE:-10}
 ALL="config state process update_resources mount_options signal_names user_spec id_mappings
      device_rules"
-read -r -a targets <<<"$(echo ${FUZZ_TARGETS:-$ALL})"
+read -r -d '' -a targets <<<"${FUZZ_TARGETS:-$ALL}"
 
 mkdir -p "$OUT"
 work=$(mktemp -d /tmp/capsa-fuzz.XXXXXX)
@@ -97,7 +97,7 @@ for t in "${targets[@]}"; do
   total_runs=$((total_runs + runs))
   mkdir -p "$OUT/$t"
   cp "$dir/log" "$OUT/$t/log"
-  found=$(ls "$dir/artifacts" 2>/dev/null | head -n 1)
+  found=$(find "$dir/artifacts" -type f -printf '%f\n' 2>/dev/null | head -n 1)
   case_xml="<testcase classname=\"fuzz\" name=\"fuzz_$t\" time=\"$secs\">"
   if [ "$rc" -ne 0 ] || [ -n "$found" ]; then
     failures=$((failures + 1))
