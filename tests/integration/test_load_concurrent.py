@@ -42,6 +42,7 @@ class Load:
         self.deleted = set()     # delete --force returned 0
         self.lock = threading.Lock()
         self.ops = collections.Counter()
+        self.slowest = collections.Counter()    # kind -> its longest command, seconds
         self.failures = []
         self.stop = threading.Event()
 
@@ -53,6 +54,10 @@ class Load:
     def count(self, what):
         with self.lock:
             self.ops[what] += 1
+
+    def took(self, kind, secs):
+        with self.lock:
+            self.slowest[kind] = max(self.slowest[kind], secs)
 
     def fail(self, text):
         with self.lock:
@@ -115,8 +120,10 @@ def gone_ok(load, cid, fate_before, res):
 def run_op(load, call, kind, cid, *args):
     """One command; a failure is recorded unless the container was deleted meanwhile."""
     fate = load.fate(cid) if cid else None
+    t0 = time.monotonic()
     try:
         res = call(*args)
+        load.took(kind, time.monotonic() - t0)
     except h.CommandTimeout as e:
         load.count(kind + " HUNG")
         load.fail("%s: %s" % (kind, e))
@@ -330,7 +337,8 @@ def test_concurrent_commands_on_20_containers(request, capsa, bundle, cid, workd
            "(%.0f/s), %d force-deleted at %.0f s:\n  %s"
            % (CONTAINERS, len(WORKERS), took, total, total / took, DELETED,
               SECONDS * DELETE_AT, "\n  ".join("%-22s %d" % kv
-                                                for kv in sorted(load.ops.items()))))
+                                                for kv in sorted(load.ops.items())))
+           + "\n  slowest: " + ", ".join("%s %.2f s" % kv for kv in sorted(load.slowest.items())))
     assert not load.failures, "%d failures, first ones:\n%s" % (
         len(load.failures), "\n".join(load.failures[:20]))
     assert not left, left
