@@ -103,6 +103,26 @@ def test_user_uid_gid_additional_gids(runtime, bundle, cid):
     assert set(f["groups"].split(",")) >= {"5", "100", "2000"}, f
 
 
+def test_exec_user_and_additional_gids(runtime, bundle, cid):
+    """exec --user uid:gid and --additional-gids (lc_parse_user, lc_parse_additional_gids,
+    fuzzed by tests/fuzz/fuzz_user_spec): strict decimal, a bad one refused by name."""
+    bundle.helper("sleep", "30").write()
+    assert runtime.run(bundle, cid, "-d").rc == 0
+    runtime.pids[cid] = runtime.state(cid)["pid"]
+    r = runtime("exec", "--user", "1000:1001", "--additional-gids", "5",
+                "--additional-gids", "2000", cid, h.HELPER, "ids")
+    assert r.rc == 0, r
+    f = r.facts
+    assert (f["uid"], f["gid"]) == ("1000", "1001"), f
+    assert set(f["groups"].split(",")) == {"5", "2000"}, f
+    for args, bad in ((["--user", "1000:x"], "--user"), (["--user", "4294967295"], "--user"),
+                      (["--additional-gids", "5", "--additional-gids", "+7"], "+7"),
+                      (["--additional-gids", "4294967296"], "4294967296")):
+        r = runtime("exec", *args, cid, h.HELPER, "ids")
+        assert r.rc != 0 and bad in r.err and "uid=" not in r.out, (args, r)
+    assert runtime.delete(cid, force=True).rc == 0
+
+
 def test_user_root_has_no_extra_groups(runtime, bundle, cid):
     bundle.helper("ids").write()
     r = runtime.run(bundle, cid)
