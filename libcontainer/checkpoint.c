@@ -159,8 +159,12 @@ lc_checkpoint (const struct lc_context *ctx, const char *id, const struct lc_cri
   criu_dump_args (&c, o);
   dump_external_mounts (&c, cfg, rec.pid);
   dump_external_namespaces (&c, cfg, rec.pid);
+  /* The console capsa made (process.terminal) gets a new pty at restore; a
+   * terminal the container inherited (run from a shell) is replaced by the
+   * restoring capsa's own stdio. Both are external to criu. */
+  bool console = cfg->process && cfg->process->terminal;
   if (!o->pre_dump && (write_descriptors (o->image_path, rec.pid, err) < 0
-                       || criu_tty_dump (&c, rec.pid, o->image_path, err) < 0))
+                       || criu_tty_dump (&c, rec.pid, console, o->image_path, err) < 0))
     goto out;
 
   if (asprintf (&log_path, "%s/%s", work, log_name) < 0)

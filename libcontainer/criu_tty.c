@@ -43,13 +43,6 @@ image_file (const char *image_path)
   return asprintf (&p, "%s/" TTY_FILE, image_path) < 0 ? NULL : p;
 }
 
-bool
-criu_tty_in_images (const char *image_path)
-{
-  _cleanup_free_ char *p = image_file (image_path);
-  return p && access (p, F_OK) == 0;
-}
-
 /* ---- dump ---- */
 
 struct tty_seen
@@ -142,20 +135,25 @@ write_termios (struct json_writer *w, const struct termios *t)
 }
 
 int
-criu_tty_dump (struct criu_cmd *c, pid_t pid, const char *image_path, struct error **err)
+criu_tty_dump (struct criu_cmd *c, pid_t pid, bool console, const char *image_path,
+               struct error **err)
 {
   struct tty_seen seen[MAX_TTYS];
+  int stdio[3] = { -1, -1, -1 }; /* fd -> index in seen */
   size_t n = 0;
   for (int fd = 0; fd < 3; fd++)
     {
       struct tty_seen t = { 0 };
       if (inspect_fd (pid, fd, &t) == 0)
         continue;
-      bool dup = false;
-      for (size_t i = 0; i < n; i++)
-        dup |= seen[i].st.st_rdev == t.st.st_rdev && seen[i].st.st_dev == t.st.st_dev;
-      if (!dup)
-        seen[n++] = t;
+      for (size_t i = 0; i < n && stdio[fd] < 0; i++)
+        if (seen[i].st.st_rdev == t.st.st_rdev && seen[i].st.st_dev == t.st.st_dev)
+          stdio[fd] = (int) i;
+      if (stdio[fd] < 0)
+        {
+          stdio[fd] = (int) n;
+          seen[n++] = t;
+        }
     }
   _cleanup_free_ char *path = image_file (image_path);
   if (path == NULL)
@@ -172,6 +170,8 @@ criu_tty_dump (struct criu_cmd *c, pid_t pid, const char *image_path, struct err
   if (w == NULL)
     return error_set (err, ENOMEM, "checkpoint: " TTY_FILE);
   json_w_begin_object (w);
+  json_w_key (w, "console");
+  json_w_bool (w, console);
   json_w_key (w, "keys");
   json_w_begin_array (w);
   for (size_t i = 0; i < n; i++)
@@ -182,10 +182,15 @@ criu_tty_dump (struct criu_cmd *c, pid_t pid, const char *image_path, struct err
       criu_cmd_add (c, "--external=%s", key);
     }
   json_w_end_array (w);
-  if (console_is_bound (pid))
+  json_w_key (w, "stdio");
+  json_w_begin_array (w);
+  for (int fd = 0; fd < 3; fd++)
+    json_w_int (w, stdio[fd]);
+  json_w_end_array (w);
+  if (console && console_is_bound (pid))
     {
       criu_cmd_add (c, "--ext-mount-map=/dev/console:/dev/console");
-      json_w_key (w, "console");
+      json_w_key (w, "devconsole");
       json_w_bool (w, true);
     }
   /* The first is the console (fd 0 normally): its owner, mode and settings
@@ -280,81 +285,128 @@ private_pty (int *slave, int *devpts, struct error **err)
 }
 
 int
-criu_tty_restore (struct criu_cmd *c, const char *image_path, const char *devpts_at,
-                  struct criu_tty *t, struct error **err)
+criu_tty_load (const char *image_path, struct criu_tty_desc *d, struct error **err)
 {
   _cleanup_free_ char *path = image_file (image_path), *data = NULL;
   size_t len;
   char why[128] = "";
-  t->master = t->slave = t->devpts = -1;
+  memset (d, 0, sizeof *d);
   if (path == NULL)
     return error_set (err, ENOMEM, "restore");
+  if (access (path, F_OK) < 0 && errno == ENOENT)
+    return 0;
   if (fs_read_file (path, &data, &len, err) < 0)
     return -1;
   struct json_value *v = json_parse (data, len, why, sizeof why);
   const struct json_value *keys = v ? json_object_get (v, "keys") : NULL;
-  uint64_t uid, gid, mode, rows = 0, cols = 0;
-  struct termios tio;
+  const struct json_value *stdio = v ? json_object_get (v, "stdio") : NULL;
   const struct json_value *jt = v ? json_object_get (v, "termios") : NULL;
-  bool have_tio = jt != NULL;
-  if (keys == NULL || json_array_len (keys) == 0 || json_array_len (keys) > MAX_TTYS
-      || !get_uint (v, "uid", UINT32_MAX, &uid) || !get_uint (v, "gid", UINT32_MAX, &gid)
-      || !get_uint (v, "mode", 07777, &mode) || (have_tio && read_termios (jt, &tio) < 0)
-      || (json_object_get (v, "rows") && (!get_uint (v, "rows", 0xffff, &rows)
-                                          || !get_uint (v, "cols", 0xffff, &cols))))
+  const struct json_value *con = v ? json_object_get (v, "console") : NULL;
+  const struct json_value *devcon = v ? json_object_get (v, "devconsole") : NULL;
+  uint64_t uid, gid, mode, rows = 0, cols = 0;
+  bool ok = keys && json_array_len (keys) > 0 && json_array_len (keys) <= MAX_TTYS && stdio
+            && json_array_len (stdio) == 3 && con && json_type_of (con) == JSON_BOOL
+            && get_uint (v, "uid", UINT32_MAX, &uid) && get_uint (v, "gid", UINT32_MAX, &gid)
+            && get_uint (v, "mode", 07777, &mode) && (jt == NULL || read_termios (jt, &d->tio) == 0)
+            && (json_object_get (v, "rows") == NULL
+                || (get_uint (v, "rows", 0xffff, &rows) && get_uint (v, "cols", 0xffff, &cols)));
+  for (size_t i = 0; ok && i < json_array_len (keys); i++)
+    {
+      /* handed to criu as they are: only its tty[rdev:dev] form */
+      const char *key = json_string (json_array_get (keys, i));
+      unsigned long long rdev, dev;
+      char end;
+      if (key == NULL || strlen (key) >= sizeof d->keys[0]
+          || sscanf (key, "tty[%llx:%llx%c", &rdev, &dev, &end) != 3 || end != ']'
+          || strcmp (strchr (key, ']'), "]") != 0)
+        {
+          json_free (v);
+          return error_set (err, 0, "restore: \"%s\": keys[%zu] is not tty[rdev:dev]", path, i);
+        }
+      strcpy (d->keys[d->nkeys++], key);
+    }
+  for (size_t fd = 0; ok && fd < 3; fd++)
+    {
+      int64_t k;
+      ok = json_int64 (json_array_get (stdio, fd), &k) && k >= -1 && k < (int64_t) d->nkeys;
+      d->stdio[fd] = (int) k;
+    }
+  if (!ok)
     {
       json_free (v);
       return error_set (err, 0, "restore: \"%s\" is not a terminal description of capsa%s%s",
                         path, why[0] ? ": " : "", why);
     }
+  d->present = true;
+  d->console = json_bool (con);
+  d->devconsole = devcon && json_bool (devcon);
+  d->uid = (uid_t) uid;
+  d->gid = (gid_t) gid;
+  d->mode = (mode_t) mode;
+  d->have_tio = jt != NULL;
+  d->rows = (unsigned) rows;
+  d->cols = (unsigned) cols;
+  json_free (v);
+  return 0;
+}
 
+/* A terminal the container inherited (not capsa's console): capsa's own fd
+ * takes its place, as for a pipe. A copy above 2 goes to criu: criu moves an
+ * inherited fd away, and with --shell-job it wants its own stdin still there. */
+static int
+inherit_own_stdio (struct criu_cmd *c, const struct criu_tty_desc *d, struct criu_tty *t,
+                   struct error **err)
+{
+  for (size_t k = 0; k < d->nkeys; k++)
+    for (int fd = 0; fd < 3; fd++)
+      if (d->stdio[fd] == (int) k)
+        {
+          t->own[k] = fcntl (fd, F_DUPFD_CLOEXEC, 3);
+          if (t->own[k] < 0)
+            return error_set (err, errno, "restore: fd %d of the checkpointed process was a "
+                              "terminal: capsa's fd %d takes its place", fd, fd);
+          criu_cmd_add (c, "--inherit-fd=fd[%d]:%s", t->own[k], d->keys[k]);
+          break;
+        }
+  return 0;
+}
+
+int
+criu_tty_restore (struct criu_cmd *c, const struct criu_tty_desc *d, const char *devpts_at,
+                  struct criu_tty *t, struct error **err)
+{
+  t->master = t->slave = t->devpts = -1;
+  for (size_t k = 0; k < 3; k++)
+    t->own[k] = -1;
+  if (!d->present)
+    return 0;
+  if (!d->console)
+    return inherit_own_stdio (c, d, t, err);
   int slave = -1, mnt = -1;
   _cleanup_close_ int master = private_pty (&slave, &mnt, err);
   _cleanup_close_ int slave_fd = slave, devpts = mnt;
   if (master < 0)
-    {
-      json_free (v);
-      return -1;
-    }
+    return -1;
   /* the old terminal's owner and mode (a process that reopens /dev/stdout
    * needs them), its line settings (a shell's raw mode) and size */
-  if (fchown (slave_fd, (uid_t) uid, (gid_t) gid) < 0 || fchmod (slave_fd, (mode_t) mode) < 0
-      || (have_tio && tcsetattr (slave_fd, TCSANOW, &tio) < 0))
-    {
-      json_free (v);
-      return error_set (err, errno, "restore: set up the new terminal as the old one was");
-    }
-  struct winsize ws = { .ws_row = (unsigned short) rows, .ws_col = (unsigned short) cols };
-  if (rows > 0 && cols > 0 && ioctl (master, TIOCSWINSZ, &ws) < 0)
-    {
-      json_free (v);
-      return error_set (err, errno, "restore: set the terminal size");
-    }
-  for (size_t i = 0; i < json_array_len (keys); i++)
-    {
-      const char *key = json_string (json_array_get (keys, i));
-      if (key == NULL || strncmp (key, "tty[", 4) != 0 || strchr (key, '\n'))
-        {
-          json_free (v);
-          return error_set (err, 0, "restore: \"%s\": keys[%zu] is not tty[rdev:dev]", path, i);
-        }
-      criu_cmd_add (c, "--inherit-fd=fd[%d]:%s", slave_fd, key);
-    }
+  if (fchown (slave_fd, d->uid, d->gid) < 0 || fchmod (slave_fd, d->mode) < 0
+      || (d->have_tio && tcsetattr (slave_fd, TCSANOW, &d->tio) < 0))
+    return error_set (err, errno, "restore: set up the new terminal as the old one was");
+  struct winsize ws = { .ws_row = (unsigned short) d->rows, .ws_col = (unsigned short) d->cols };
+  if (d->rows > 0 && d->cols > 0 && ioctl (master, TIOCSWINSZ, &ws) < 0)
+    return error_set (err, errno, "restore: set the terminal size");
+  for (size_t k = 0; k < d->nkeys; k++)
+    criu_cmd_add (c, "--inherit-fd=fd[%d]:%s", slave_fd, d->keys[k]);
   /* /dev/console, bound on the old slave, is bound on the new one. criu binds
    * it by a path: the devpts is attached at devpts_at in criu's own mount
    * namespace (a bind from a detached mount is refused: EINVAL). */
-  const struct json_value *con = json_object_get (v, "console");
-  if (con && json_bool (con))
+  if (d->devconsole)
     {
       unsigned n;
       if (ioctl (master, TIOCGPTN, &n) < 0)
-        {
-          json_free (v);
-          return error_set (err, errno, "restore: the new terminal's number (TIOCGPTN)");
-        }
+        return error_set (err, errno, "restore: the new terminal's number (TIOCGPTN)");
       criu_cmd_add (c, "--ext-mount-map=/dev/console:%s/%u", devpts_at, n);
     }
-  json_free (v);
   t->slave = steal_fd (&slave_fd);
   t->devpts = steal_fd (&devpts);
   t->master = steal_fd (&master);

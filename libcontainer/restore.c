@@ -34,7 +34,7 @@
 #define SYS_pidfd_open 434
 #endif
 
-#define MAX_KEEP 16
+#define MAX_KEEP 20
 
 static char *
 join (const char *base, const char *path)
@@ -158,7 +158,8 @@ restore_namespaces (struct criu_cmd *c, const struct spec_config *cfg, int *keep
       const char *key = criu_ext_ns_key (ns->type);
       if (ns->path == NULL || key == NULL)
         continue;
-      if (*nkeep + 1 >= MAX_KEEP)
+      /* room left for the status fd, the terminal's slave and 3 stdio copies */
+      if (*nkeep + 5 >= MAX_KEEP)
         return error_set (err, 0, "restore: too many namespaces");
       int fd = open (ns->path, O_RDONLY | O_CLOEXEC);
       if (fd < 0)
@@ -196,7 +197,7 @@ lc_restore (const struct lc_context *ctx, const char *id, const struct lc_create
   _cleanup_free_ char *bundle = NULL, *config_path = NULL, *rootfs = NULL, *dir = NULL,
                       *criu_root = NULL, *pid_path = NULL, *log_path = NULL, *tty_dir = NULL;
   _cleanup_close_ int dirfd = -1, pidfd = -1, console = -1;
-  struct criu_tty term = { -1, -1, -1 };
+  struct criu_tty term = { -1, -1, -1, { -1, -1, -1 } };
   struct spec_config *cfg = NULL;
   struct cgroup_manager *cg = NULL;
   struct criu_cmd c = { 0 };
@@ -218,7 +219,10 @@ lc_restore (const struct lc_context *ctx, const char *id, const struct lc_create
   if (getcwd (cwd, sizeof cwd) == NULL)
     return error_set (err, errno, "getcwd");
   /* the images decide whether there is a terminal, as they hold the process */
-  bool tty = criu_tty_in_images (o->image_path);
+  struct criu_tty_desc ttyd;
+  if (criu_tty_load (o->image_path, &ttyd, err) < 0)
+    return -1;
+  bool tty = ttyd.console;
   if (tty && co->detach && co->console_socket == NULL)
     return error_set (err, 0, "restore: the checkpointed container has a terminal: cannot "
                       "allocate tty if capsa will detach without setting console socket");
@@ -302,11 +306,13 @@ lc_restore (const struct lc_context *ctx, const char *id, const struct lc_create
       error_set (err, errno, "mkdir \"%s\"", tty_dir);
       goto fail;
     }
-  if (tty && criu_tty_restore (&c, o->image_path, tty_dir, &term, err) < 0)
+  if (criu_tty_restore (&c, &ttyd, tty_dir, &term, err) < 0)
     goto fail;
   nkeep = nns;
   keep[nkeep++] = o->status_fd;
   keep[nkeep++] = term.slave;
+  for (size_t k = 0; k < 3; k++)
+    keep[nkeep++] = term.own[k];
   struct criu_mntns mntns = { .rootfs = rootfs, .root = criu_root, .devpts_fd = term.devpts,
                               .devpts_at = tty_dir };
   int r = criu_run (o->criu, &c, &mntns, keep, nkeep, log_path, "restore", err);
@@ -316,6 +322,8 @@ lc_restore (const struct lc_context *ctx, const char *id, const struct lc_create
   /* the restored process holds the slave now; criu's namespace held the devpts */
   drop_fd (&term.slave);
   drop_fd (&term.devpts);
+  for (size_t k = 0; k < 3; k++)
+    drop_fd (&term.own[k]);
   if (r < 0)
     goto fail;
   pid = read_pid (pid_path);
@@ -383,6 +391,8 @@ out:
   drop_fd (&term.master);
   drop_fd (&term.slave);
   drop_fd (&term.devpts);
+  for (size_t k = 0; k < 3; k++)
+    drop_fd (&term.own[k]);
   criu_cmd_free (&c);
   if (cg)
     cgroup_manager_free (cg);

@@ -10,6 +10,7 @@ The container's stdio are pipes (criu cannot save an fd to a host file outside
 the container), and its counter goes to a file of its rootfs."""
 import array
 import fcntl
+import json
 import os
 import pty
 import shutil
@@ -63,26 +64,34 @@ def need_working_criu():
 
 
 class Piped:
-    """A runtime call whose stdio are one pipe, as a shim gives them."""
+    """A runtime call whose stdio are one pipe, as a shim gives them; or, with
+    on_pty, a terminal of the test's (a shell's), whose slave is self.slave_st."""
 
-    def __init__(self, runtime, *args, timeout=120):
-        self.r, w = os.pipe()
-        rin, self.win = os.pipe()
+    def __init__(self, runtime, *args, timeout=120, on_pty=False):
+        if on_pty:
+            self.r, w = pty.openpty()
+            self.win, rin = -1, w
+            self.slave_st = os.fstat(w)
+        else:
+            self.r, w = os.pipe()
+            rin, self.win = os.pipe()
         argv = [runtime.binary, "--root", runtime.root] + [str(a) for a in args]
         p = subprocess.Popen(argv, stdin=rin, stdout=w, stderr=w, start_new_session=True)
         os.close(w)
-        os.close(rin)
+        if rin != w:
+            os.close(rin)
         self.rc = p.wait(timeout=timeout)
         fcntl.fcntl(self.r, fcntl.F_SETFL, os.O_NONBLOCK)
         try:
             self.out = os.read(self.r, 65536).decode(errors="replace")
-        except BlockingIOError:
+        except (BlockingIOError, OSError):
             self.out = ""
         self.argv = argv
 
     def close(self):
         os.close(self.r)
-        os.close(self.win)
+        if self.win >= 0:
+            os.close(self.win)
 
 
 def count(bundle):
@@ -103,12 +112,12 @@ def wait_count_above(bundle, n, timeout=30):
     raise AssertionError("counter stayed at %d (not above %d)" % (count(bundle), n))
 
 
-def start_counter(capsa, bundle, cid):
+def start_counter(capsa, bundle, cid, on_pty=False):
     bundle.set_args("sh", "-c", COUNTER)
     bundle.config["root"]["readonly"] = False
     bundle.write()
     capsa._track(cid)
-    p = Piped(capsa, "run", "-d", "--bundle", bundle.path, cid)
+    p = Piped(capsa, "run", "-d", "--bundle", bundle.path, cid, on_pty=on_pty)
     assert p.rc == 0, p.out
     wait_count_above(bundle, 1)
     return p
@@ -210,7 +219,10 @@ def test_checkpoint_leave_running_joined_netns(capsa, bundle, cid, workdir):
 
 
 def test_pre_dump_then_dump_and_restore_new_id(capsa, bundle, make_bundle, cid, workdir):
-    """pre-dump, a final dump on it (--parent-path), restore into a new bundle and id."""
+    """pre-dump, a final dump on it (--parent-path), restore into a new bundle and id.
+    The container (process.terminal false) was run from a shell's terminal, which
+    it inherited (runc's --shell-job case, passed as a runc user would): the
+    restored container is on the terminal of the restoring capsa."""
     need_working_criu()
     # a bound file, whose mount point the new rootfs lacks (as podman's /etc/hosts
     # in a fresh rootfs): restore makes it
@@ -219,13 +231,17 @@ def test_pre_dump_then_dump_and_restore_new_id(capsa, bundle, make_bundle, cid, 
         f.write("bound\n")
     bundle.config["mounts"].append({"destination": "/etc/capsa-bound", "type": "bind",
                                     "source": src, "options": ["rbind", "ro"]})
-    p = start_counter(capsa, bundle, cid)
+    p = start_counter(capsa, bundle, cid, on_pty=True)
     pre, final = images(workdir, "pre"), images(workdir, "final")
     r = capsa("checkpoint", "--pre-dump", "--image-path", pre, cid, timeout=180)
     assert r.rc == 0, r
     assert capsa.state(cid)["status"] == "running"
-    r = capsa("checkpoint", "--image-path", final, "--parent-path", "../pre", cid, timeout=180)
-    assert r.rc == 0, r
+    r = capsa("checkpoint", "--shell-job", "--image-path", final, "--parent-path", "../pre", cid,
+              timeout=180)
+    assert r.rc == 0, why(r, final)
+    # not a console of capsa's: nothing for --console-socket
+    with open(os.path.join(final, "tty.json")) as f:
+        assert json.load(f)["console"] is False
     assert os.path.islink(os.path.join(final, "parent"))
     stopped_at = count(bundle)
     # the new bundle: a copy of the rootfs as it is now (its files are part of the state)
@@ -237,9 +253,12 @@ def test_pre_dump_then_dump_and_restore_new_id(capsa, bundle, make_bundle, cid, 
     other.write()
     new_id = cid + "-b"
     capsa._track(new_id)
-    q = Piped(capsa, "restore", "-d", "--image-path", final, "--bundle", other.path, new_id)
-    assert q.rc == 0, q.out
+    q = Piped(capsa, "restore", "-d", "--shell-job", "--image-path", final, "--bundle",
+              other.path, new_id, on_pty=True)
+    assert q.rc == 0, why(q, final)
     assert capsa.state(new_id)["status"] == "running"
+    out = os.stat("/proc/%d/fd/1" % capsa.state(new_id)["pid"])
+    assert (out.st_rdev, out.st_dev) == (q.slave_st.st_rdev, q.slave_st.st_dev)
     assert capsa.state(new_id)["bundle"] == other.path
     assert wait_count_above(other, stopped_at) > stopped_at
     assert count(bundle) == stopped_at  # the old rootfs is left alone
@@ -297,7 +316,6 @@ def test_dev_null_stdio_is_the_containers(capsa, bundle, cid):
 def test_features_report_criu(capsa, workdir):
     """features.json says whether checkpoint works here, as criu check decides,
     with criu's version and, when it fails, its reason."""
-    import json
     criu = criu_bin()
     r = capsa("features")
     assert r.rc == 0, r
@@ -549,19 +567,26 @@ def test_restore_terminal_options(capsa, bundle, cid, workdir):
               "--bundle", bundle.path, cid)
     assert r.rc != 0 and "has no terminal" in r.err, r
     h.ensure_nothing_left(capsa, cid, bundle)
-    with open(os.path.join(img, "tty.json"), "w") as f:
-        f.write('{"keys": ["tty[8800:1a]"], "uid": 0, "gid": 5, "mode": 99999}')
+    def tty_json(**kw):
+        d = {"console": True, "keys": ["tty[8800:1a]"], "stdio": [0, 0, 0], "uid": 0,
+             "gid": 5, "mode": 0o620}
+        d.update(kw)
+        with open(os.path.join(img, "tty.json"), "w") as f:
+            json.dump(d, f)
+
+    tty_json()
     r = capsa("restore", "-d", "--image-path", img, "--bundle", bundle.path, cid)
     assert r.rc != 0 and "console socket" in r.err, r
     h.ensure_nothing_left(capsa, cid, bundle)
+    tty_json(mode=99999)
     r = capsa("restore", "-d", "--console-socket", sock.path, "--image-path", img,
               "--bundle", bundle.path, cid)
     assert r.rc != 0 and "tty.json" in r.err and "terminal description" in r.err, r
     h.ensure_nothing_left(capsa, cid, bundle)
     # keys that are not criu's tty[rdev:dev] are not passed on
-    with open(os.path.join(img, "tty.json"), "w") as f:
-        f.write('{"keys": ["mnt[/]:/"], "uid": 0, "gid": 5, "mode": 384}')
-    r = capsa("restore", "-d", "--console-socket", sock.path, "--image-path", img,
-              "--bundle", bundle.path, cid)
-    assert r.rc != 0 and "keys[0] is not tty[rdev:dev]" in r.err, r
-    h.ensure_nothing_left(capsa, cid, bundle)
+    for bad in ("mnt[/]:/", "tty[1:2]x", "tty[1:2] --root=/"):
+        tty_json(keys=[bad])
+        r = capsa("restore", "-d", "--console-socket", sock.path, "--image-path", img,
+                  "--bundle", bundle.path, cid)
+        assert r.rc != 0 and "keys[0] is not tty[rdev:dev]" in r.err, (bad, r)
+        h.ensure_nothing_left(capsa, cid, bundle)
