@@ -5,7 +5,14 @@
 # whose path is printed; the tests modprobe -d it (CAPSA_CRIU_KMODS).
 set -euo pipefail
 cache=${V2VM_CACHE:-${XDG_CACHE_HOME:-/var/tmp}/v2vm}
-kver=$(cd "$cache" && ls -d linux-image-* 2>/dev/null | sort -V | tail -n 1)
+v2vm=${V2VM:-$(cd "$(dirname "$0")/.." && pwd)/../shared/tools/v2vm}
+guest_kernel () { (cd "$cache" 2>/dev/null && ls -d linux-image-* 2>/dev/null | sort -V | tail -n 1) || true; }
+kver=$(guest_kernel)
+if [ -z "$kver" ] && [ -x "$v2vm" ]; then
+  # A fresh machine: v2vm downloads and caches its kernel on its first boot.
+  "$v2vm" --share none -- true >&2 || true
+  kver=$(guest_kernel)
+fi
 kver=${kver#linux-image-}
 [ -n "$kver" ] || { echo "criu-guest-kmods.sh: no v2vm kernel in $cache" >&2; exit 1; }
 out=${CAPSA_CRIU_KMODS_CACHE:-/var/tmp/capsa-criu-kmods}/$kver

@@ -14,6 +14,8 @@ packages=(
   uidmap slirp4netns  # rootless: newuidmap/newgidmap for subordinate ids; podman's -p
   criu       # checkpoint/restore (tests run it in the v2vm guest: 3.17 fails on 6.18 kernels)
   clang libclang-rt-14-dev  # tests/fuzz: libFuzzer (its runtime is only recommended by clang)
+  systemd dbus  # v2vm --systemd boots this machine's root with its systemd as PID 1
+  kmod       # depmod: tests/criu-guest-kmods.sh indexes the guest kernel's modules for criu
 )
 
 missing=()

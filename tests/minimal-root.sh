@@ -16,7 +16,7 @@
 # apt-get needs Debian's archive.  v2vm boots this root as the guest's root.
 #
 # Environment: MINROOT (default /var/tmp/minroot; removed first and after, unless
-# MINROOT_KEEP=1), MINROOT_TAR (the pristine root, debootstrapped once and kept; default
+# MINROOT_KEEP=1; MINROOT_REUSE=1 enters a kept one again as it is), MINROOT_TAR (the pristine root, debootstrapped once and kept; default
 # /var/tmp/minroot-bookworm.tar), MINROOT_MIRROR (default http://deb.debian.org/debian).
 set -euo pipefail
 
@@ -40,24 +40,32 @@ remove_root () {
   rm -rf --one-file-system "$ROOT"
 }
 
-remove_root
-if [ ! -s "$TAR" ]; then
-  command -v debootstrap >/dev/null ||
-    { apt-get install -y -qq debootstrap >/dev/null || die "cannot install debootstrap"; }
-  echo "minimal-root.sh: debootstrap --variant=minbase bookworm ($MIRROR)"
-  fresh=$ROOT.debootstrap
-  rm -rf --one-file-system "$fresh"
-  debootstrap --variant=minbase bookworm "$fresh" "$MIRROR" >"$fresh.log" 2>&1 ||
-    die "debootstrap failed (see $fresh.log)"
-  tar -C "$fresh" -cf "$TAR.tmp" . && mv "$TAR.tmp" "$TAR"
-  rm -rf --one-file-system "$fresh" "$fresh.log"
+make_root () {
+  if [ ! -s "$TAR" ]; then
+    command -v debootstrap >/dev/null ||
+      { apt-get install -y -qq debootstrap >/dev/null || die "cannot install debootstrap"; }
+    echo "minimal-root.sh: debootstrap --variant=minbase bookworm ($MIRROR)"
+    local fresh=$ROOT.debootstrap
+    rm -rf --one-file-system "$fresh"
+    debootstrap --variant=minbase bookworm "$fresh" "$MIRROR" >"$fresh.log" 2>&1 ||
+      die "debootstrap failed (see $fresh.log)"
+    tar -C "$fresh" -cf "$TAR.tmp" . && mv "$TAR.tmp" "$TAR"
+    rm -rf --one-file-system "$fresh" "$fresh.log"
+  fi
+  mkdir -p "$ROOT"
+  touch "$ROOT/$MARK"
+  tar -C "$ROOT" -xpf "$TAR"
+  git clone -q "$REPO" "$ROOT/capsa"
+  if [ -d "$REPO/../shared" ]; then cp -a "$REPO/../shared" "$ROOT/shared"; fi
+  echo "minimal-root.sh: $ROOT ready (capsa at $(git -C "$ROOT/capsa" rev-parse --short HEAD))"
+}
+
+if [ "${MINROOT_REUSE:-0}" = 1 ] && [ -e "$ROOT/$MARK" ]; then
+  echo "minimal-root.sh: entering the kept $ROOT"
+else
+  remove_root
+  make_root
 fi
-mkdir -p "$ROOT"
-touch "$ROOT/$MARK"
-tar -C "$ROOT" -xpf "$TAR"
-git clone -q "$REPO" "$ROOT/capsa"
-[ -d "$REPO/../shared" ] && cp -a "$REPO/../shared" "$ROOT/shared"
-echo "minimal-root.sh: $ROOT ready (capsa at $(git -C "$ROOT/capsa" rev-parse --short HEAD))"
 
 # Runs in the new namespaces: mount, pivot_root, then the command in /capsa.  Only the
 # listed variables reach it, as on a machine where root logs in.

@@ -51,7 +51,7 @@ case "$LOGS/" in "$REPO"/*) ;; *) shares+=(--share "$LOGS") ;; esac
 # the guest's kernel with the modules it probes (tests/criu-guest-kmods.sh).
 CRIU_CASES="" CRIU_KMODS=""
 if command -v podman >/dev/null && command -v criu >/dev/null &&
-   CRIU_KMODS=$("$REPO/tests/criu-guest-kmods.sh"); then
+   CRIU_KMODS=$(V2VM=$V2VM "$REPO/tests/criu-guest-kmods.sh"); then
   for t in test_podman_checkpoint_restore_counter test_podman_checkpoint_export_restore_new_container; do
     CRIU_CASES+=" 'test_podman_checkpoint.py::$t[capsa]'"
   done
