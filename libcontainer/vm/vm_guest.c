@@ -299,9 +299,13 @@ run_child (struct guest *g, child_fn fn, void *arg, const int stdio[3], char *ms
       for (int i = 0; i < 3; i++)
         if (stdio[i] >= 0 && dup2 (stdio[i], i) < 0)
           _exit (1);
+      /* Nothing else of ours: a pipe end kept here would hide an EOF. */
+      if (dup2 (ep[1], 3) < 0)
+        _exit (1);
+      close_range (4, ~0U, 0);
       int r = fn (g, arg, &e);
       if (r < 0 && e)
-        vm_write_all (ep[1], e->msg, strlen (e->msg));
+        vm_write_all (3, e->msg, strlen (e->msg));
       _exit (r < 0 ? 1 : 0);
     }
   close (ep[1]);
@@ -428,7 +432,10 @@ do_create (struct guest *g)
   if (tty)
     {
       struct error *e2 = NULL;
-      p->out = terminal_recv_fd (console, &e2);
+      int conn = accept4 (console, NULL, NULL, SOCK_CLOEXEC);
+      p->out = conn < 0 ? error_set (&e2, errno, "accept") : terminal_recv_fd (conn, &e2);
+      if (conn >= 0)
+        close (conn);
       p->in = p->out;
       p->err = -1;
       close (console);
@@ -566,6 +573,7 @@ do_exec (struct guest *g, uint8_t s)
       for (int i = 0; i < 3; i++)
         if (dup2 (fds[i], i) < 0)
           _exit (126);
+      close_range (3, ~0U, 0);
       struct error *e = NULL;
       child_exec (g, &r, &e);
       if (e)

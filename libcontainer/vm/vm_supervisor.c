@@ -557,6 +557,13 @@ vm_supervisor_main (struct vm_supervisor_args *a)
   s.tty = a->tty_fd >= 0;
   if (s.tty)
     {
+      /* The terminal is the container's stdio: create's own (a caller waiting
+       * for their EOF) are not kept, as a container init with a pty keeps none. */
+      int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
+      for (int i = 0; null >= 0 && i < 3; i++)
+        dup2 (null, i);
+      if (null > 2)
+        close (null);
       /* Our controlling terminal: a resize by the master's holder reaches us. */
       ioctl (a->tty_fd, TIOCSCTTY, 0);
       struct termios t;

@@ -1,0 +1,342 @@
+"""VM isolation (issue 15): containers with annotation run.capsa.isolation "vm" run
+in their own qemu guest (TCG here), driven through capsa's own commands and podman.
+
+Each VM boot costs seconds under TCG, so one container serves several assertions.
+Skips (with the reason) only where qemu or a guest kernel is missing."""
+
+import array
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+
+import pytest
+
+import engines as e
+
+REPO = e.REPO
+HELPER = os.environ.get("CAPSA_TEST_HELPER", os.path.join(e.BUILD, "capsa-test-helper"))
+ANNOTATION = {"run.capsa.isolation": "vm"}
+
+
+def _why_no_vm():
+    if shutil.which("qemu-system-x86_64") is None:
+        return "qemu-system-x86_64 is not installed"
+    if not os.path.exists("/etc/capsa/vm.json") and not any(
+            n.startswith("vmlinuz-") for n in os.listdir("/boot")):
+        return "no guest kernel: no /etc/capsa/vm.json and nothing in /boot (tests/vm-kernel.sh)"
+    return None
+
+
+pytestmark = pytest.mark.skipif(_why_no_vm() is not None, reason=_why_no_vm() or "")
+
+
+@pytest.fixture(scope="module")
+def rootfs():
+    d = tempfile.mkdtemp(prefix="capsa-vm-rootfs-")
+    r = subprocess.run([os.path.join(REPO, "tests", "make-rootfs.sh"), d, HELPER],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+class Vm:
+    """capsa with a private --root, and a bundle whose config runs in a VM."""
+
+    def __init__(self, rootfs, tmp):
+        self.root = os.path.join(tmp, "state")
+        self.bundle = os.path.join(tmp, "bundle")
+        os.makedirs(self.bundle)
+        self.rootfs = rootfs
+        self.ids = []
+
+    def capsa(self, *args, timeout=180, **kw):
+        return subprocess.run([e.CAPSA_BIN, "--root", self.root, *args], capture_output=True,
+                              text=True, timeout=timeout, **kw)
+
+    def config(self, args, terminal=False, edit=None):
+        r = subprocess.run([e.CAPSA_BIN, "spec", "--bundle", self.bundle], capture_output=True,
+                           text=True)
+        assert r.returncode == 0, r.stderr
+        path = os.path.join(self.bundle, "config.json")
+        with open(path) as f:
+            c = json.load(f)
+        c["root"] = {"path": self.rootfs, "readonly": False}
+        c["process"]["args"] = args
+        c["process"]["terminal"] = terminal
+        c["annotations"] = dict(ANNOTATION)
+        if edit:
+            edit(c)
+        with open(path, "w") as f:
+            json.dump(c, f)
+
+    def new_id(self):
+        i = "vm-" + uuid.uuid4().hex[:10]
+        self.ids.append(i)
+        return i
+
+    def state(self, cid):
+        r = self.capsa("state", cid)
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout)
+
+    def wait_stopped(self, cid, timeout=30):
+        end = time.time() + timeout
+        while time.time() < end:
+            if self.state(cid)["status"] == "stopped":
+                return
+            time.sleep(0.2)
+        raise AssertionError("container %s did not stop" % cid)
+
+    def assert_nothing_left(self, cid, pid=None):
+        assert not os.path.exists(os.path.join(self.root, cid)), "state dir left"
+        for d in ("/sys/fs/cgroup/unified/capsa", "/sys/fs/cgroup/capsa",
+                  "/sys/fs/cgroup/memory/capsa"):
+            assert not os.path.exists(os.path.join(d, cid)), "cgroup %s/%s left" % (d, cid)
+        if pid:
+            # Gone, or a zombie waiting for our reaper (create's parent has exited).
+            try:
+                with open("/proc/%d/stat" % pid) as f:
+                    state = f.read().rsplit(")", 1)[1].split()[0]
+            except FileNotFoundError:
+                state = "gone"
+            assert state in ("gone", "Z"), "the VM's supervisor %d is left (%s)" % (pid, state)
+            assert not subprocess.run(["pgrep", "-P", str(pid)], capture_output=True).stdout, \
+                "qemu (the supervisor's child) is left"
+        # qemu is the supervisor's child and dies with it: no qemu names our state dir
+        # (its sockets were in it) nor runs from our cached initramfs for this bundle.
+        with open("/proc/mounts") as f:
+            assert self.rootfs not in f.read(), "a mount of the rootfs is left on the host"
+
+    def cleanup(self):
+        for cid in self.ids:
+            self.capsa("delete", "--force", cid)
+
+
+@pytest.fixture
+def vm(rootfs):
+    tmp = tempfile.mkdtemp(prefix="capsa-vm-")
+    v = Vm(rootfs, tmp)
+    yield v
+    v.cleanup()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def host_cmdline():
+    with open("/proc/cmdline") as f:
+        return f.read().strip()
+
+
+def host_version():
+    with open("/proc/version") as f:
+        return f.read().strip()
+
+
+def test_vm_run_guest_kernel_exit_status_nothing_left(vm):
+    """capsa run: the guest's kernel answers, the host's command line is not
+    visible, stdout and stderr come back apart, the exit status is the process's,
+    and nothing remains (state dir, cgroup, supervisor, qemu)."""
+    vm.config(["sh", "-c", "cat /proc/version; echo CMDLINE $(cat /proc/cmdline); "
+               "echo to-stderr >&2; exit 3"])
+    cid = vm.new_id()
+    t0 = time.time()
+    r = vm.capsa("run", "--bundle", vm.bundle, cid)
+    print("VM run took %.1f s" % (time.time() - t0))
+    assert r.returncode == 3, r.stderr
+    version = r.stdout.splitlines()[0]
+    assert version.startswith("Linux version "), r.stdout
+    assert version != host_version()
+    assert os.uname().release not in version
+    cmdline = re.search(r"^CMDLINE (.*)$", r.stdout, re.M).group(1)
+    assert cmdline != host_cmdline()
+    assert "rdinit=/init" in cmdline
+    assert "to-stderr" in r.stderr and "to-stderr" not in r.stdout
+    vm.assert_nothing_left(cid)
+    out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert cid not in out
+
+
+def test_vm_lifecycle_exec_kill_delete(vm):
+    """create/state/start/exec/kill/delete of one VM container: the state's pid is
+    the supervisor (qemu's parent) on the host, exec runs in the guest with its own
+    exit status and stdin, SIGTERM reaches the container's process (its trap runs),
+    and delete leaves nothing."""
+    vm.config(["sh", "-c", "trap 'echo got-TERM; exit 7' TERM; echo started; "
+               "while :; do sleep 0.1; done"])
+    cid = vm.new_id()
+    out = os.path.join(vm.bundle, "out")
+    with open(out, "w") as o:
+        r = subprocess.run([e.CAPSA_BIN, "--root", vm.root, "create", "--bundle", vm.bundle, cid],
+                           stdin=subprocess.DEVNULL, stdout=o, stderr=subprocess.STDOUT,
+                           timeout=180)
+    assert r.returncode == 0, open(out).read()
+    st = vm.state(cid)
+    assert st["status"] == "created"
+    pid = st["pid"]
+    children = subprocess.run(["ps", "--ppid", str(pid), "-o", "comm="], capture_output=True,
+                              text=True).stdout.split()
+    assert any(c.startswith("qemu-system") for c in children), children
+    assert st["annotations"]["run.capsa.isolation"] == "vm"
+
+    r = vm.capsa("start", cid)
+    assert r.returncode == 0, r.stderr
+    assert vm.state(cid)["status"] == "running"
+
+    r = vm.capsa("exec", cid, "sh", "-c", "cat /proc/version; exit 5")
+    assert r.returncode == 5, r.stderr
+    assert r.stdout.startswith("Linux version ") and r.stdout.strip() != host_version()
+    r = vm.capsa("exec", cid, "cat", input="through-stdin\n")
+    assert r.returncode == 0 and r.stdout == "through-stdin\n", (r.stdout, r.stderr)
+    # The guest's pid namespace: the container's process is pid 1 there.
+    r = vm.capsa("exec", cid, "capsa-test-helper", "ids")
+    assert r.returncode == 0, r.stderr
+
+    r = vm.capsa("kill", cid, "TERM")
+    assert r.returncode == 0, r.stderr
+    vm.wait_stopped(cid)
+    with open(out) as f:
+        text = f.read()
+    assert "started" in text and "got-TERM" in text, text
+    r = vm.capsa("delete", cid)
+    assert r.returncode == 0, r.stderr
+    vm.assert_nothing_left(cid, pid)
+
+
+def _console_socket(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(path)
+    s.listen(1)
+    return s
+
+
+def _recv_fd(srv, timeout=180):
+    srv.settimeout(timeout)
+    conn, _ = srv.accept()
+    fds = array.array("i")
+    _, anc, _, _ = conn.recvmsg(1024, socket.CMSG_LEN(fds.itemsize))
+    for level, typ, data in anc:
+        if level == socket.SOL_SOCKET and typ == socket.SCM_RIGHTS:
+            fds.frombytes(data[:fds.itemsize])
+    conn.close()
+    return fds[0]
+
+
+def _read_until(fd, needle, timeout=60):
+    buf = b""
+    end = time.time() + timeout
+    os.set_blocking(fd, False)
+    while needle not in buf and time.time() < end:
+        try:
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            buf += chunk
+        except BlockingIOError:
+            time.sleep(0.05)
+        except OSError:
+            break
+    return buf
+
+
+def test_vm_terminal_console_socket_and_sigkill(vm):
+    """process.terminal with --console-socket: the master we receive carries the
+    guest's terminal (the process sees a tty, reads what we type); then SIGKILL
+    (as `podman stop` ends with) stops it and delete leaves nothing."""
+    vm.config(["sh", "-c", "test -t 0 && echo IS-A-TTY; read x; echo got-$x; sleep 1000"],
+              terminal=True)
+    cid = vm.new_id()
+    sock = os.path.join(vm.bundle, "console.sock")
+    srv = _console_socket(sock)
+    r = vm.capsa("create", "--bundle", vm.bundle, "--console-socket", sock, cid,
+                 stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    master = _recv_fd(srv)
+    pid = vm.state(cid)["pid"]
+    assert vm.capsa("start", cid).returncode == 0
+    assert b"IS-A-TTY" in _read_until(master, b"IS-A-TTY")
+    os.write(master, b"abc\n")
+    assert b"got-abc" in _read_until(master, b"got-abc")
+    r = vm.capsa("kill", cid, "KILL")
+    assert r.returncode == 0, r.stderr
+    vm.wait_stopped(cid)
+    os.close(master)
+    srv.close()
+    assert vm.capsa("delete", cid).returncode == 0
+    vm.assert_nothing_left(cid, pid)
+
+
+def _edit(path, value):
+    def f(c):
+        node = c
+        keys = path.split(".")
+        for k in keys[:-1]:
+            node = node.setdefault(k, {})
+        node[keys[-1]] = value
+    return f
+
+
+@pytest.mark.parametrize("edit,expect", [
+    (lambda c: c["linux"]["namespaces"].append({"type": "network", "path": "/proc/1/ns/net"})
+     if not any(n["type"] == "network" for n in c["linux"]["namespaces"])
+     else [n.update(path="/proc/1/ns/net") for n in c["linux"]["namespaces"] if n["type"] == "network"],
+     r"linux\.namespaces\[\d+\]\.path"),
+    (_edit("linux.devices", [{"path": "/dev/sda", "type": "b", "major": 8, "minor": 0}]),
+     r"linux\.devices\[0\]"),
+    (_edit("linux.netDevices", {"eth9": {}}), r"linux\.netDevices"),
+    (_edit("hooks", {"prestart": [{"path": "/bin/true"}]}), r"hooks\.prestart"),
+    (lambda c: c["mounts"].append({"destination": "/x", "type": "bind", "source": "/dev/null",
+                                   "options": ["bind"]}), r"mounts\[\d+\]\.source"),
+    (_edit("annotations", {"run.capsa.isolation": "vm", "run.capsa.vm.network": "bridge"}),
+     r"annotations\.run\.capsa\.vm\.network"),
+    (_edit("linux.resources", {"memory": {"limit": 64 << 20}}),
+     r"linux\.resources\.memory\.limit"),
+])
+def test_vm_refuses_what_a_vm_cannot_honour(vm, edit, expect):
+    """What a VM cannot honour fails create at once, naming the JSON path, and
+    nothing is left (no VM is started)."""
+    vm.config(["true"], edit=edit)
+    cid = vm.new_id()
+    r = vm.capsa("create", "--bundle", vm.bundle, cid, timeout=30)
+    assert r.returncode != 0
+    assert re.search(expect, r.stderr), r.stderr
+    vm.assert_nothing_left(cid)
+
+
+def test_vm_isolation_global_flag(vm):
+    """--isolation vm needs no annotation; --isolation container ignores none (the
+    annotation wins); a bad value is refused."""
+    r = vm.capsa("--isolation", "bogus", "state", "x")
+    assert r.returncode != 0 and "--isolation" in r.stderr
+    # A refusal shows the VM path was taken without booting one.
+    vm.config(["true"], edit=lambda c: (c.pop("annotations"),
+                                        c["linux"].update(netDevices={"eth9": {}})))
+    cid = vm.new_id()
+    r = vm.capsa("--isolation", "vm", "create", "--bundle", vm.bundle, cid, timeout=30)
+    assert r.returncode != 0 and "VM container" in r.stderr, r.stderr
+
+
+@pytest.fixture
+def podman_engine():
+    if shutil.which("podman") is None:
+        pytest.skip("podman is not installed (tests/e2e/install-engines.sh)")
+    base = os.environ.get("E2E_BASE", "/var/tmp/capsa-e2e")
+    tar = e.rootfs_tar(os.path.join(base, "busybox-rootfs.tar"))
+    eng = e.Podman(os.path.join(base, "podman-vm"), tar)
+    yield eng
+    eng.close()
+
+
+def test_vm_podman_annotation(podman_engine):
+    """podman run --annotation run.capsa.isolation=vm: the guest's kernel answers
+    and podman reports the container's exit status."""
+    r = podman_engine.cli("run", "--rm", "--runtime", "capsa", "--annotation",
+                          "run.capsa.isolation=vm", e.IMAGE, "sh", "-c",
+                          "cat /proc/version; exit 3", timeout=240)
+    assert r.returncode == 3, (r.stdout, r.stderr)
+    assert r.stdout.startswith("Linux version ") and r.stdout.strip() != host_version()
