@@ -28,6 +28,7 @@
 
 #include "cgroups/cgroup.h"
 #include "hostcheck.h"
+#include "vm/vm.h"
 #include "spec/util/cleanup.h"
 #include "util/passwd.h"
 
@@ -887,6 +888,19 @@ probe_rootless_tools (struct report_builder *b)
          su < 0 ? "missing" : su == 0 ? "empty" : "has entries", sg < 0 ? "missing" : sg == 0 ? "empty" : "has entries");
 }
 
+/* VM isolation (issue 15): qemu, a guest kernel, KVM or TCG (libcontainer/vm/vm_check.c). */
+static void
+probe_vm (struct report_builder *b)
+{
+  char value[512], fix[512];
+  enum vm_check_status st = vm_check (value, sizeof value, fix, sizeof fix);
+  add (b, "isolation.vm", st == VM_CHECK_KVM ? HOST_OK : st == VM_CHECK_TCG ? HOST_LIMITED : HOST_MISSING,
+       false, st == VM_CHECK_MISSING
+                  ? "containers annotated run.capsa.isolation=vm cannot run here"
+                  : "containers annotated run.capsa.isolation=vm run in their own kernel (qemu)",
+       fix[0] ? fix : NULL, "%s", value);
+}
+
 /* ---- driver ---- */
 
 int
@@ -907,6 +921,7 @@ host_check_run (const struct host_check_options *o, struct host_report **out, st
   probe_syscalls (&b);
   probe_overlay (&b);
   probe_rootless_tools (&b);
+  probe_vm (&b);
   if (b.oom)
     {
       host_report_free (b.r);

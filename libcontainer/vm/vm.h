@@ -66,8 +66,9 @@ bool vm_container_at (int dirfd);
 int vm_exec (int dirfd, const char *id, const struct lc_exec_opts *o, int *exit_status,
              struct error **err);
 
-/* `capsa check`: one line on whether VM isolation works here and how fast. */
-int vm_check_line (char **line, bool *ok);
+/* `capsa check`: whether VM isolation works here, and how fast (KVM or TCG). */
+enum vm_check_status { VM_CHECK_KVM, VM_CHECK_TCG, VM_CHECK_MISSING };
+enum vm_check_status vm_check (char *value, size_t vsize, char *fix, size_t fsize);
 
 /* The guest's PID 1 (capsa as /init in the guest's initramfs). Never returns. */
 __attribute__ ((noreturn)) void vm_guest_main (void);

@@ -340,3 +340,19 @@ def test_vm_podman_annotation(podman_engine):
                           "cat /proc/version; exit 3", timeout=240)
     assert r.returncode == 3, (r.stdout, r.stderr)
     assert r.stdout.startswith("Linux version ") and r.stdout.strip() != host_version()
+
+
+def test_vm_check_reports_accelerator():
+    """`capsa check` says VM isolation is available and whether KVM or TCG runs it:
+    here /dev/kvm (kvm-pvm, or none) cannot boot a stock kernel, so TCG, "limited"."""
+    r = subprocess.run([e.CAPSA_BIN, "check", "--format", "json", "--no-measure"],
+                       capture_output=True, text=True)
+    items = {i["name"]: i for i in json.loads(r.stdout)["items"]}
+    vm_item = items["isolation.vm"]
+    kvm_usable = (os.access("/dev/kvm", os.R_OK | os.W_OK) and not os.path.exists("/sys/module/kvm_pvm")
+                  and re.search(r"\b(vmx|svm)\b", open("/proc/cpuinfo").read()) is not None)
+    if kvm_usable:
+        assert vm_item["status"] == "ok" and vm_item["value"].startswith("KVM"), vm_item
+    else:
+        assert vm_item["status"] == "limited" and vm_item["value"].startswith("TCG"), vm_item
+        assert "KVM" in vm_item["fix"]
