@@ -389,7 +389,7 @@ criu_tty_restore (struct criu_cmd *c, const struct criu_tty_desc *d, const char 
     return -1;
   /* the old terminal's owner and mode (a process that reopens /dev/stdout
    * needs them), its line settings (a shell's raw mode) and size */
-  if (fchown (slave_fd, d->uid, d->gid) < 0 || fchmod (slave_fd, d->mode) < 0
+  if (fchown (slave_fd, d->uid, d->gid) < 0 || fchmod (slave_fd, d->mode & 0777) < 0
       || (d->have_tio && tcsetattr (slave_fd, TCSANOW, &d->tio) < 0))
     return error_set (err, errno, "restore: set up the new terminal as the old one was");
   struct winsize ws = { .ws_row = (unsigned short) d->rows, .ws_col = (unsigned short) d->cols };
