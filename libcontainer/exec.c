@@ -93,13 +93,58 @@ append_strv (char **base, size_t n, char *s, size_t *out_len)
   return grown;
 }
 
-/* The process to run: a process.json, or the container's with the overrides.
- * Strings point into the container config, the opts or the parsed file; the
- * process and arrays built here are released with the process exit. */
-static struct spec_process *
-build_process (const struct spec_config *c, const struct lc_exec_opts *o, struct error **err)
+/* The exec's process is a shallow copy of a base (the container's process, or a
+ * process.json) with overrides that borrow the command line's strings; what was
+ * allocated for it is listed here and freed when lc_exec returns. */
+struct exec_owned
 {
-  struct spec_process *p = calloc (1, sizeof *p);
+  struct spec_process *process, *parsed;
+  void **ptrs;
+  size_t n, cap;
+};
+
+static void
+owned_add (struct exec_owned *own, void *ptr)
+{
+  if (ptr == NULL)
+    return;
+  if (own->n == own->cap)
+    {
+      size_t cap = own->cap ? own->cap * 2 : 8;
+      void **grown = realloc (own->ptrs, cap * sizeof *grown);
+      if (grown == NULL)
+        return; /* out of memory: this one lives until the exit */
+      own->ptrs = grown;
+      own->cap = cap;
+    }
+  own->ptrs[own->n++] = ptr;
+}
+
+static void
+owned_free (struct exec_owned *own)
+{
+  for (size_t i = 0; i < own->n; i++)
+    free (own->ptrs[i]);
+  free (own->ptrs);
+  free (own->process);
+  spec_process_free (own->parsed);
+}
+
+static void
+caps_append (struct exec_owned *own, char ***v, size_t *n, char *s)
+{
+  char **grown = append_strv (*v, *n, s, n);
+  if (grown != *v)
+    owned_add (own, grown);
+  *v = grown;
+}
+
+/* The process to run: a process.json, or the container's with the overrides. */
+static struct spec_process *
+build_process (const struct spec_config *c, const struct lc_exec_opts *o,
+               struct exec_owned *own, struct error **err)
+{
+  struct spec_process *p = own->process = calloc (1, sizeof *p);
   if (p == NULL)
     {
       error_set (err, ENOMEM, "exec");
@@ -111,11 +156,10 @@ build_process (const struct spec_config *c, const struct lc_exec_opts *o, struct
       size_t len;
       if (fs_read_file (o->process_path, &data, &len, err) < 0)
         return NULL;
-      struct spec_process *parsed = spec_process_parse_data (data, len, "process.json", err);
-      if (parsed == NULL)
+      own->parsed = spec_process_parse_data (data, len, "process.json", err);
+      if (own->parsed == NULL)
         return NULL;
-      free (p);
-      p = parsed;
+      *p = *own->parsed;
     }
   else
     {
@@ -134,7 +178,10 @@ build_process (const struct spec_config *c, const struct lc_exec_opts *o, struct
   if (o->cwd)
     p->cwd = (char *) o->cwd;
   if (o->env && o->env[0])
-    p->env = merge_env (p->env, p->env_len, o->env, &p->env_len);
+    {
+      p->env = merge_env (p->env, p->env_len, o->env, &p->env_len);
+      owned_add (own, p->env);
+    }
   if (o->user)
     {
       bool has_gid;
@@ -150,6 +197,7 @@ build_process (const struct spec_config *c, const struct lc_exec_opts *o, struct
       uint32_t *gids;
       if (lc_parse_additional_gids (o->additional_gids, n, &gids, err) < 0)
         return NULL;
+      owned_add (own, gids);
       p->user.additional_gids = gids;
       p->user.additional_gids_len = n;
     }
@@ -164,6 +212,7 @@ build_process (const struct spec_config *c, const struct lc_exec_opts *o, struct
       struct spec_capabilities *caps = calloc (1, sizeof *caps);
       if (caps == NULL)
         return NULL;
+      owned_add (own, caps);
       if (p->capabilities)
         *caps = *p->capabilities;
       /* Like runc: added to bounding, effective and permitted; ambient only where
@@ -171,11 +220,11 @@ build_process (const struct spec_config *c, const struct lc_exec_opts *o, struct
        * itself: CVE-2022-27650). */
       for (char **cap = o->caps; *cap; cap++)
         {
-          caps->bounding = append_strv (caps->bounding, caps->bounding_len, *cap, &caps->bounding_len);
-          caps->effective = append_strv (caps->effective, caps->effective_len, *cap, &caps->effective_len);
-          caps->permitted = append_strv (caps->permitted, caps->permitted_len, *cap, &caps->permitted_len);
+          caps_append (own, &caps->bounding, &caps->bounding_len, *cap);
+          caps_append (own, &caps->effective, &caps->effective_len, *cap);
+          caps_append (own, &caps->permitted, &caps->permitted_len, *cap);
           if (caps->inheritable_len)
-            caps->ambient = append_strv (caps->ambient, caps->ambient_len, *cap, &caps->ambient_len);
+            caps_append (own, &caps->ambient, &caps->ambient_len, *cap);
         }
       caps->has_bounding = caps->has_effective = caps->has_permitted = true;
       caps->has_ambient = caps->ambient_len > 0 || caps->has_ambient;
@@ -291,26 +340,41 @@ exec_process_main (struct exec_child *x, struct error **err)
   return error_set (err, errno, "exec \"%s\"", path);
 }
 
+static void
+keep_strv (const struct guard_caller *g, char **v, size_t n, struct exec_owned *own)
+{
+  for (size_t i = 0; v && i < n; i++)
+    {
+      char *before = v[i];
+      guard_keep_string (g, &v[i]);
+      if (v[i] != before)
+        owned_add (own, v[i]);
+    }
+}
+
 /* The command line options we were given live in the caller's memory, which
  * the container must not read (child_guard.h): copy what the process takes
  * from them (the parent does, before the wipe around the clone). */
 static void
-exec_process_keep_strings (struct spec_process *p, const struct guard_caller *g0)
+exec_process_keep_strings (struct spec_process *p, const struct guard_caller *g0,
+                           struct exec_owned *own)
 {
   const struct guard_caller g = *g0;
+  /* The args' copies go into argv's own array (p->args is o->args), where they
+   * stay reachable: the caller may still read them. */
   guard_keep_strv (&g, p->args, p->args_len);
-  guard_keep_strv (&g, p->env, p->env_len);
-  guard_keep_string (&g, &p->cwd);
-  guard_keep_string (&g, &p->apparmor_profile);
-  guard_keep_string (&g, &p->selinux_label);
+  keep_strv (&g, p->env, p->env_len, own);
+  keep_strv (&g, &p->cwd, 1, own);
+  keep_strv (&g, &p->apparmor_profile, 1, own);
+  keep_strv (&g, &p->selinux_label, 1, own);
   if (p->capabilities)
     {
       struct spec_capabilities *c = p->capabilities;
-      guard_keep_strv (&g, c->bounding, c->bounding_len);
-      guard_keep_strv (&g, c->effective, c->effective_len);
-      guard_keep_strv (&g, c->permitted, c->permitted_len);
-      guard_keep_strv (&g, c->inheritable, c->inheritable_len);
-      guard_keep_strv (&g, c->ambient, c->ambient_len);
+      keep_strv (&g, c->bounding, c->bounding_len, own);
+      keep_strv (&g, c->effective, c->effective_len, own);
+      keep_strv (&g, c->permitted, c->permitted_len, own);
+      keep_strv (&g, c->inheritable, c->inheritable_len, own);
+      keep_strv (&g, c->ambient, c->ambient_len, own);
     }
 }
 
@@ -372,6 +436,17 @@ exec_child_main (struct exec_child *x)
   _exit (127);
 }
 
+/* After the clone, our own later children (capsa makes none; a sanitizer build's leak
+ * checker forks one at exit and hangs when it cannot see us) are born in our pid
+ * namespace again, not in the container's, where its processes would see them. */
+static void
+pid_ns_for_children_restore (void)
+{
+  _cleanup_close_ int fd = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0)
+    (void) setns (fd, CLONE_NEWPID); /* EPERM once in the container's user namespace */
+}
+
 int
 lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts *o,
          int *exit_status, struct error **err)
@@ -380,6 +455,8 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
   _cleanup_close_ int dirfd = -1, init_pidfd = -1, console = -1, root_fd = -1;
   _cleanup_free_ char *state_dir = NULL, *cfg_path = NULL;
   struct spec_config *c = NULL;
+  struct spec_process *config_process = NULL;
+  struct exec_owned own = { 0 };
   struct cgroup_manager *cg = NULL;
   struct exec_cgroup *cgplan = NULL;
   struct seccomp_plan *seccomp = NULL;
@@ -425,10 +502,11 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
   c = spec_config_parse_file (cfg_path, err);
   if (c == NULL)
     goto out;
-  struct spec_process *p = build_process (c, o, err);
+  config_process = c->process;
+  struct spec_process *p = build_process (c, o, &own, err);
   if (p == NULL)
     goto out;
-  c->process = p; /* the container's process is not freed: the exec's borrows it */
+  c->process = p; /* until out: the code below reads the config's process */
   if (p->terminal && o->detach && o->console_socket == NULL)
     {
       error_set (err, 0, "cannot allocate tty if capsa will detach without setting console "
@@ -512,7 +590,7 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
   struct guard_caller g;
   struct guard_saved saved;
   guard_caller_find (&g);
-  exec_process_keep_strings (p, &g);
+  exec_process_keep_strings (p, &g, &own);
   if (guard_caller_hide_for_clone (&g, "capsa exec", &saved, err) < 0)
     {
       cgroup_self_attach_close (&sa);
@@ -523,6 +601,8 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
     {
       guard_caller_restore (&saved);
       cgroup_self_attach_close (&sa); /* the child has its copies */
+      if (for_children & CLONE_NEWPID)
+        pid_ns_for_children_restore ();
     }
   if (pid < 0)
     {
@@ -583,11 +663,11 @@ out:
     cgroup_manager_free (cg);
   exec_cgroup_free (cgplan);
   record_clear (&rec);
-  /* c->process was replaced by the exec's process; the process exits soon after. */
   if (c)
     {
-      c->process = NULL;
+      c->process = config_process;
       spec_config_free (c);
     }
+  owned_free (&own);
   return ret;
 }

@@ -596,6 +596,7 @@ lc_list (const struct lc_context *ctx, struct spec_state ***out, size_t *n, stru
       if (s)
         (*out)[(*n)++] = s;
     }
-  qsort (*out, *n, sizeof **out, cmp_state);
+  if (*n > 1) /* an empty list is NULL, which qsort must not get */
+    qsort (*out, *n, sizeof **out, cmp_state);
   return 0;
 }

@@ -448,6 +448,7 @@ struct spec_process *spec_process_parse_data (const char *data, size_t len, cons
                                               struct error **err);
 void spec_config_free (struct spec_config *c);
 void spec_resources_free (struct spec_resources *r);
+void spec_process_free (struct spec_process *p);
 
 /* Semantic validation (called by the parse functions). */
 int spec_config_validate (const struct spec_config *c, const char *name, struct error **err);

@@ -6,6 +6,8 @@
 #  3. unit tests (ctest)
 #  4. integration tests (pytest, tests/integration) against $BUILD_DIR/capsa
 #  5. unit tests again under ASan+UBSan in $SANITIZE_DIR (CAPSA_TEST_SANITIZE=0 skips)
+#  5a. the command line under ASan+UBSan: a subset of the integration tests against the
+#     sanitized capsa, failing on any leak, invalid access or UB report (tests/cli-sanitize.sh)
 #  5b. the libFuzzer harnesses, each for FUZZ_SECONDS (default 10) on a copy of its seeds,
 #     built with clang in $FUZZ_DIR (tests/fuzz/run.sh; CAPSA_TEST_FUZZ=0 skips)
 #
@@ -199,10 +201,34 @@ else
   count build 0 1 0
 fi
 
+# Counted from its JUnit XML; a report outside any test (exit status 1) is a failure too.
+cli_sanitize_tests () {
+  local xml=$LOGS/cli-asan-ubsan.xml total nfail nskip
+  rm -f "$xml"
+  SANITIZE_DIR=$SANITIZE_DIR JUNIT=$xml LOGS_DIR=$LOGS/cli-sanitizer-reports \
+    CAPSA_TEST_HELPER=$BUILD_DIR/capsa-test-helper "$REPO/tests/cli-sanitize.sh" \
+    >"$LOGS/cli-asan-ubsan.log" 2>&1
+  local rc=$?
+  grep -E '^(FAILED |ERROR |[0-9]+ (passed|failed)|sanitizer reports|--- )' \
+    "$LOGS/cli-asan-ubsan.log" | sed 's/^/   /'
+  if [ ! -s "$xml" ]; then
+    echo "   tests/cli-sanitize.sh wrote no results (exit $rc); log: $LOGS/cli-asan-ubsan.log"
+    count cli-asan-ubsan 0 1 0
+    return
+  fi
+  read -r total nfail nskip < <(junit_counts "$xml")
+  if [ "$rc" -ne 0 ] && [ "$nfail" -eq 0 ]; then
+    nfail=1
+  fi
+  count cli-asan-ubsan $((total - nfail - nskip)) "$nfail" "$nskip"
+}
+
 if [ "$SANITIZE" = 1 ]; then
   note "unit tests under ASan+UBSan ($SANITIZE_DIR)"
   if build_unit_tests "$SANITIZE_DIR" sanitize -DCAPSA_SANITIZE=ON; then
     unit_tests "$SANITIZE_DIR" unit-asan-ubsan
+    note "the command line under ASan+UBSan (tests/cli-sanitize.sh, $SANITIZE_DIR/capsa)"
+    cli_sanitize_tests
   else
     count "sanitize build" 0 1 0
   fi

@@ -302,7 +302,7 @@ write_initramfs (const char *path, const char *self, size_t self_len, const char
     {
       _cleanup_free_ char *src = NULL, *data = NULL;
       size_t len;
-      char name[64], mname[40];
+      char name[96], mname[40]; /* "modules/" + up to 20 digits + "-" + mname + ".ko" */
       modname_of (ml->paths[i], mname, sizeof mname);
       snprintf (name, sizeof name, "modules/%02zu-%s.ko", i, mname);
       if (asprintf (&src, "%s/%s", moddir, ml->paths[i]) < 0 || fs_read_file (src, &data, &len, err) < 0)
