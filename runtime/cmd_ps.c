@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "ps_argv.h"
 #include "spec/util/cleanup.h"
 
 static const struct cmd_doc ps_doc = {
@@ -155,19 +156,10 @@ cmd_ps (struct cli *cli, int argc, char **argv)
       return fflush (stdout) == 0 ? 0 : cli_fail (cli, "write: %m");
     }
 
-  /* ps options after the id; a "--" before them is accepted and dropped. */
-  char **ps_args = args + 1;
-  int nps = nargs - 1;
-  if (nps > 0 && strcmp (ps_args[0], "--") == 0)
-    ps_args++, nps--;
-  _cleanup_free_ char **ps_argv = calloc ((size_t) nps + 2, sizeof *ps_argv);
+  /* ps options after the id */
+  _cleanup_free_ char **ps_argv = ps_argv_build (args + 1, nargs - 1);
   if (ps_argv == NULL)
     return cli_fail (cli, "out of memory");
-  ps_argv[0] = (char *) "ps";
-  if (nps == 0)
-    ps_argv[1] = (char *) "-ef";
-  for (int i = 0; i < nps; i++)
-    ps_argv[1 + i] = ps_args[i];
   _cleanup_free_ char *text = NULL;
   if (run_ps (cli, ps_argv, &text) < 0)
     return 1;
