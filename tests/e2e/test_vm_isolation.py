@@ -356,3 +356,45 @@ def test_vm_check_reports_accelerator():
     else:
         assert vm_item["status"] == "limited" and vm_item["value"].startswith("TCG"), vm_item
         assert "KVM" in vm_item["fix"]
+
+
+def test_vm_container_root_cannot_reach_the_control_channel(vm):
+    """The attacker is root in the container, with every device allowed and
+    CAP_MKNOD: it makes nodes for the guest's virtio ports and tries to write
+    forged frames into the control channel, and looks for the host. The port is
+    held by the guest's init (the kernel lets one opener in: EBUSY), the guest's
+    processes and kernel are all it sees, and the VM ends normally."""
+    script = r"""
+maj=$(awk '$2 == "virtio-portsdev" {print $1}' /proc/devices)
+echo MAJOR=$maj
+for m in 0 1 2 3; do
+  mknod /dev/port$m c $maj $m || { echo MKNOD-FAILED; continue; }
+  if printf '\042\000\000\000\004\000\000\000\000\000\000\000' >/dev/port$m; then
+    echo OPENED-$m
+  fi
+done
+# On the 9p share qemu cannot make a device node at all (no CAP_MKNOD on the host).
+mknod /tmp/hostnode c 1 3 2>/dev/null && echo HOST-MKNOD
+echo PROCS $(ls -d /proc/[0-9]* | wc -l)
+exit 0
+"""
+
+    def privileged(c):
+        caps = c["process"]["capabilities"]
+        for k in ("bounding", "effective", "permitted"):
+            caps[k] = sorted(set(caps.get(k, [])) | {"CAP_MKNOD", "CAP_SYS_ADMIN"})
+        c["linux"].setdefault("resources", {})["devices"] = [{"allow": True, "access": "rwm"}]
+    vm.config(["sh", "-c", script], edit=privileged)
+    cid = vm.new_id()
+    r = vm.capsa("run", "--bundle", vm.bundle, cid)
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    assert re.search(r"MAJOR=\d+", r.stdout), r.stdout
+    assert "MKNOD-FAILED" not in r.stdout, r.stdout
+    assert "OPENED" not in r.stdout, r.stdout
+    assert "busy" in r.stderr.lower(), r.stderr  # the control port exists, and is taken
+    assert "HOST-MKNOD" not in r.stdout and not os.path.exists(
+        os.path.join(vm.rootfs, "tmp", "hostnode")), r.stdout
+    # The container's process and the shell's children: no host process in sight.
+    procs = int(re.search(r"PROCS (\d+)", r.stdout).group(1))
+    assert procs < 10, r.stdout
+    vm.assert_nothing_left(cid)
