@@ -1,7 +1,7 @@
 /* `capsa exec` in a VM container: the exec's options travel to the guest, where
  * the same lc_exec runs them; its stdio (or a host pty's slave) goes to the
  * supervisor with the request, which relays it; we forward our signals and wait
- * for the exit status.
+ * for the exit status (in a process of our own with --detach).
  *
  * VM_EXEC payload: one flag byte ('t' terminal, '-' none), then "key\0value\0"
  * pairs: arg, env, gid, cap (repeatable), process (the process.json text), cwd,
@@ -21,6 +21,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "container_ops.h"
 #include "control_protocol.h"
 #include "spec/util/cleanup.h"
 #include "terminal.h"
@@ -142,8 +143,6 @@ vm_exec (int dirfd, const char *id, const struct lc_exec_opts *o, int *exit_stat
 
   if (b == NULL)
     return error_set (err, ENOMEM, "exec");
-  if (o->detach)
-    return error_set (err, 0, "exec --detach: not supported in a VM container");
   if (o->preserve_fds > 0)
     return error_set (err, 0, "exec --preserve-fds: file descriptors cannot be passed into a VM");
   if (o->cgroups && o->cgroups[0])
@@ -170,6 +169,9 @@ vm_exec (int dirfd, const char *id, const struct lc_exec_opts *o, int *exit_stat
   if (b->overflow)
     return error_set (err, E2BIG, "exec: the request is larger than %d bytes", VM_FRAME_MAX);
 
+  if (tty && o->detach && o->console_socket == NULL)
+    return error_set (err, 0, "cannot allocate tty if capsa will detach without setting console "
+                              "socket");
   if (tty)
     {
       if (o->console_socket == NULL
@@ -212,6 +214,24 @@ vm_exec (int dirfd, const char *id, const struct lc_exec_opts *o, int *exit_stat
       close (slave);
       slave = -1;
     }
+  bool detached = false;
+  if (o->detach)
+    {
+      /* A host process stands for the exec: its pid goes to --pid-file and its
+       * exit status is the exec's, for the caller (conmon) that waits for it. */
+      pid_t child = fork ();
+      if (child < 0)
+        return error_set (err, errno, "fork");
+      if (child > 0)
+        return o->pid_file ? write_pid_file (o->pid_file, child, err) : 0;
+      detached = true;
+      setsid ();
+      int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
+      for (int i = 0; null >= 0 && i < 3; i++)
+        dup2 (null, i);
+    }
+  else if (o->pid_file && write_pid_file (o->pid_file, getpid (), err) < 0)
+    return -1;
 
   /* Our signals go to the exec's process, as a foreground exec's do. */
   static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
@@ -310,5 +330,7 @@ vm_exec (int dirfd, const char *id, const struct lc_exec_opts *o, int *exit_stat
   close (sp[0]);
   close (sp[1]);
   free (f);
+  if (detached)
+    _exit (ret < 0 ? 255 : *exit_status);
   return ret;
 }

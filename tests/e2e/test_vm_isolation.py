@@ -398,3 +398,22 @@ exit 0
     procs = int(re.search(r"PROCS (\d+)", r.stdout).group(1))
     assert procs < 10, r.stdout
     vm.assert_nothing_left(cid)
+
+
+def test_vm_podman_exec_and_stop(podman_engine):
+    """podman exec in a VM container (conmon's `exec --detach --pid-file`: a host
+    process stands for the exec and carries its status), then podman stop."""
+    name = "vm-" + uuid.uuid4().hex[:8]
+    r = podman_engine.cli("run", "-d", "--name", name, "--runtime", "capsa", "--annotation",
+                          "run.capsa.isolation=vm", e.IMAGE, "sleep", "1000", timeout=240)
+    try:
+        assert r.returncode == 0, r.stderr
+        r = podman_engine.cli("exec", name, "sh", "-c", "cat /proc/version; exit 4")
+        assert r.returncode == 4, (r.stdout, r.stderr)
+        assert r.stdout.startswith("Linux version ") and r.stdout.strip() != host_version()
+        r = podman_engine.cli("stop", "-t", "2", name)
+        assert r.returncode == 0, r.stderr
+        state = podman_engine.cli("inspect", "-f", "{{.State.Status}}", name).stdout.strip()
+        assert state == "exited", state
+    finally:
+        podman_engine.cli("rm", "-f", name)
