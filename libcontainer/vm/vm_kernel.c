@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "spec/util/cleanup.h"
@@ -322,6 +323,25 @@ write_initramfs (const char *path, const char *self, size_t self_len, const char
   return 0;
 }
 
+/* Each capsa binary has its own initramfs: drop those not used for a day (a
+ * running VM has read its copy at boot) and temporary files of creates that died. */
+static void
+prune_cache (const char *dir, const char *keep)
+{
+  _cleanup_closedir_ DIR *d = opendir (dir);
+  struct dirent *e;
+  time_t now = time (NULL);
+  while (d && (e = readdir (d)))
+    {
+      struct stat st;
+      bool ours = strncmp (e->d_name, "initrd-", 7) == 0 || strncmp (e->d_name, ".tmp-", 5) == 0;
+      if (!ours || strcmp (e->d_name, keep) == 0 || fstatat (dirfd (d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        continue;
+      if (now - st.st_mtime > (e->d_name[0] == '.' ? 3600 : 86400))
+        unlinkat (dirfd (d), e->d_name, 0);
+    }
+}
+
 char *
 vm_initramfs (const struct vm_host *h, bool net, struct error **err)
 {
@@ -380,6 +400,7 @@ vm_initramfs (const struct vm_host *h, bool net, struct error **err)
       unlink (tmp);
       goto out;
     }
+  prune_cache (dir, strrchr (out, '/') + 1);
   ret = steal_pointer (&out);
 out:
   modlist_clear (&ml);
