@@ -472,7 +472,15 @@ lc_exec (const struct lc_context *ctx, const char *id, const struct lc_exec_opts
   if (dirfd < 0)
     return -1;
   if (record_read (dirfd, &rec, err) < 0)
-    goto out;
+    {
+      /* A delete under way removed state.json: the container is gone, as for state. */
+      if (statedir_deleting (dirfd, NULL))
+        {
+          error_free (err);
+          lc_error_not_exist (err);
+        }
+      goto out;
+    }
   enum lc_status st = record_status (dirfd, &rec);
   if (st == LC_STOPPED || st == LC_CREATING)
     {

@@ -372,6 +372,10 @@ def test_readers_during_delete_see_no_creating_container(capsa, bundle, cid):
         # (kill, pause, update wait for the delete's lock.)
         r = capsa("ps", cid)
         assert r.rc == 1 and "does not exist" in r.err, r
+        # exec said 'open "state.json": No such file or directory' there (its
+        # failures exit 255, as runc's do).
+        r = capsa("exec", cid, "/bin/true")
+        assert r.rc == 255 and "container does not exist" in r.err, r
     finally:
         os.kill(proc.pid, signal.SIGCONT)
     assert capsa.finish(proc).rc == 0
