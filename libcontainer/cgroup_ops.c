@@ -16,6 +16,7 @@
 #include "spec/util/clock.h"
 #include "spec/util/json.h"
 #include "test_stop.h"
+#include "vm/vm.h"
 
 /* A container opened for a cgroup operation: its record, status and manager. */
 struct cg_container
@@ -81,6 +82,8 @@ lc_pause (const struct lc_context *ctx, const char *id, struct error **err)
   test_stop_at ("pause:locked");
   if (c.status != LC_RUNNING && c.status != LC_CREATED)
     error_set (err, 0, "container not running");
+  else if (vm_container_at (c.dirfd))
+    ret = vm_pause (c.dirfd, id, true, err); /* its cgroup in the guest, not the VM */
   else
     ret = cgroup_freeze (c.m, true, err);
   cg_container_close (&c);
@@ -96,6 +99,8 @@ lc_resume (const struct lc_context *ctx, const char *id, struct error **err)
   int ret = -1;
   if (c.status != LC_PAUSED)
     error_set (err, 0, "container not paused");
+  else if (vm_container_at (c.dirfd))
+    ret = vm_pause (c.dirfd, id, false, err);
   else
     ret = cgroup_freeze (c.m, false, err);
   cg_container_close (&c);
@@ -113,6 +118,8 @@ lc_update (const struct lc_context *ctx, const char *id, const struct spec_resou
   test_stop_at ("update:locked");
   if (c.status == LC_STOPPED)
     error_set (err, 0, "container not running");
+  else if (vm_container_at (c.dirfd))
+    ret = vm_update (c.dirfd, id, r, err); /* the host cgroup stays qemu's size */
   else
     ret = cgroup_update (c.m, r, err);
   cg_container_close (&c);
@@ -128,7 +135,32 @@ lc_ps (const struct lc_context *ctx, const char *id, pid_t **pids, size_t *n,
   *n = 0;
   if (cg_container_open (ctx, id, false, &c, err) < 0)
     return -1;
-  int ret = c.status == LC_STOPPED ? 0 : cgroup_pids (c.m, pids, n, err);
+  int ret = c.status == LC_STOPPED ? 0
+            : vm_container_at (c.dirfd) ? vm_ps (c.dirfd, id, pids, n, NULL, err)
+                                        : cgroup_pids (c.m, pids, n, err);
+  cg_container_close (&c);
+  return ret;
+}
+
+int
+lc_ps_vm_table (const struct lc_context *ctx, const char *id, char **table, struct error **err)
+{
+  struct cg_container c;
+  *table = NULL;
+  if (cg_container_open (ctx, id, false, &c, err) < 0)
+    return -1;
+  int ret = 0;
+  if (vm_container_at (c.dirfd))
+    {
+      _cleanup_free_ pid_t *pids = NULL;
+      size_t n = 0;
+      if (c.status == LC_STOPPED)
+        *table = strdup ("    PID CMD\n");
+      else
+        ret = vm_ps (c.dirfd, id, &pids, &n, table, err);
+      if (ret == 0 && *table == NULL)
+        ret = error_set (err, ENOMEM, "ps");
+    }
   cg_container_close (&c);
   return ret;
 }

@@ -112,6 +112,10 @@ int lc_update (const struct lc_context *ctx, const char *id, const struct spec_r
 /* Every pid in the container's cgroup (none when stopped); *pids is malloc'd. */
 int lc_ps (const struct lc_context *ctx, const char *id, pid_t **pids, size_t *n,
            struct error **err);
+/* A VM container's ps table ("PID CMD", guest pids, made in its guest) in
+ * *table (malloc'd); *table stays NULL for any other container. */
+int lc_ps_vm_table (const struct lc_context *ctx, const char *id, char **table,
+                    struct error **err);
 
 struct cgroup_stats; /* libcontainer/cgroups/cgroup.h */
 struct lc_stats

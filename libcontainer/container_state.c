@@ -476,6 +476,16 @@ record_status (int dirfd, const struct lc_record *r)
   return record_status_in (dirfd, NULL, r);
 }
 
+/* A VM container (issue 15) is frozen in its guest, where the host cannot look:
+ * pause leaves this mark (VM_PAUSED_NAME). */
+static bool
+vm_paused_mark (int dirfd, const char *id)
+{
+  char paused[1100];
+  return name_in (paused, sizeof paused, id, "vm.paused")
+         && faccessat (dirfd, paused, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
 enum lc_status
 record_status_in (int dirfd, const char *id, const struct lc_record *r)
 {
@@ -502,10 +512,12 @@ record_status_in (int dirfd, const char *id, const struct lc_record *r)
       if (start == 0 || start != r->pid_start || state == 'Z' || state == 'X')
         return LC_STOPPED;
       if (v1_freezer && state != 'D')
-        return created ? LC_CREATED : LC_RUNNING;
+        return vm_paused_mark (dirfd, id) ? LC_PAUSED : created ? LC_CREATED : LC_RUNNING;
     }
   /* A created container can be paused too (runc allows it), and resumed. */
   if (r->freezer && cgroup_freezer_file_frozen (r->freezer) == 1)
+    return LC_PAUSED;
+  if (vm_paused_mark (dirfd, id))
     return LC_PAUSED;
   return created ? LC_CREATED : LC_RUNNING;
 }

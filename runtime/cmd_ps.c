@@ -143,6 +143,17 @@ cmd_ps (struct cli *cli, int argc, char **argv)
     return cli_fail (cli, "invalid format option");
   if (lc_validate_id (args[0], &err) < 0)
     return cli_fail_err (cli, &err, NULL);
+  /* A VM container's processes are in its guest: the guest lists them (PID
+   * CMD); ps options do not apply there. */
+  _cleanup_free_ char *vm_table = NULL;
+  if (strcmp (format, "table") == 0 && lc_ps_vm_table (&cli->lc, args[0], &vm_table, &err) < 0)
+    return cli_fail_lookup (cli, &err);
+  if (vm_table)
+    {
+      fputs (vm_table, stdout);
+      return fflush (stdout) == 0 ? 0 : cli_fail (cli, "write: %m");
+    }
+
   if (lc_ps (&cli->lc, args[0], &pids, &n, &err) < 0)
     return cli_fail_lookup (cli, &err);
 

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -135,10 +136,22 @@ vm_frame_from_guest_ok (const struct vm_frame *f)
 }
 
 bool
+vm_frame_is_control (const struct vm_frame *f)
+{
+  return f->type == VM_PS || f->type == VM_PAUSE || f->type == VM_RESUME || f->type == VM_UPDATE;
+}
+
+bool
 vm_frame_from_client_ok (const struct vm_frame *f)
 {
   switch (f->type)
     {
+    case VM_PS:
+    case VM_PAUSE:
+    case VM_RESUME:
+      return f->stream == 0 && f->len == 0;
+    case VM_UPDATE:
+      return f->stream == 0 && f->len >= 2 && f->data[f->len - 1] == '\0';
     case VM_EXEC:
       return f->len >= 2;
     case VM_SIGNAL:
@@ -146,6 +159,48 @@ vm_frame_from_client_ok (const struct vm_frame *f)
     default:
       return false;
     }
+}
+
+#define VM_PS_PID_MAX (1 << 22) /* the kernel's PID_MAX_LIMIT */
+
+int
+vm_ps_reply_parse (char *text, size_t len, struct vm_ps_entry **out, size_t *n,
+                   struct error **err)
+{
+  *out = NULL;
+  *n = 0;
+  struct vm_ps_entry *v = NULL;
+  size_t count = 0;
+  for (size_t i = 0; i < len;)
+    {
+      long pid = 0;
+      size_t start = i;
+      while (i < len && text[i] >= '0' && text[i] <= '9' && i - start < 8)
+        pid = pid * 10 + (text[i++] - '0');
+      char *nl = memchr (text + i, '\n', len - i);
+      if (i == start || i >= len || text[i] != '\t' || pid < 1 || pid > VM_PS_PID_MAX
+          || nl == NULL || count >= VM_PS_MAX)
+        {
+          free (v);
+          return error_set (err, EPROTO, "ps: malformed reply from the guest (line %zu)",
+                            count + 1);
+        }
+      text[i++] = '\0';
+      *nl = '\0';
+      vm_sanitize_text (text + i, (size_t) (nl - (text + i)));
+      struct vm_ps_entry *nv = realloc (v, (count + 1) * sizeof *v);
+      if (nv == NULL)
+        {
+          free (v);
+          return error_set (err, ENOMEM, "ps");
+        }
+      v = nv;
+      v[count++] = (struct vm_ps_entry) { .pid = (int) pid, .cmd = text + i };
+      i = (size_t) (nl - text) + 1;
+    }
+  *out = v;
+  *n = count;
+  return 0;
 }
 
 void

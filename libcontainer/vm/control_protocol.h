@@ -30,6 +30,8 @@
 /* config.json may exceed one frame (a seccomp profile): sent in VM_CONFIG chunks. */
 #define VM_CONFIG_MAX (4u << 20)
 #define VM_PORT_NAME "capsa.ctl"
+/* The supervisor's ERROR while another control request waits for its reply. */
+#define VM_BUSY "busy: another request is under way"
 
 enum vm_frame_type
 {
@@ -42,10 +44,10 @@ enum vm_frame_type
   VM_SIGNAL = 5,    /* 4 bytes: signal number, for `stream`'s process */
   VM_STDIN = 6,     /* data for `stream`'s stdin; len 0 = end of input */
   VM_EXEC = 7,      /* 1 flag byte ('t' terminal, '-' none), then process.json */
-  VM_PS = 8,        /* empty: list the container's pids (guest pids) */
-  VM_PAUSE = 9,     /* empty */
-  VM_RESUME = 10,   /* empty */
-  VM_UPDATE = 11,   /* linux.resources JSON */
+  VM_PS = 8,        /* empty: the container's processes; OK: "pid TAB cmd LF" lines */
+  VM_PAUSE = 9,     /* empty: freeze the container's cgroup in the guest */
+  VM_RESUME = 10,   /* empty: thaw it */
+  VM_UPDATE = 11,   /* "key NUL value NUL" pairs of linux.resources (vm_control.c) */
   VM_RESIZE = 12,   /* 4 bytes: rows, cols (16 bits each, little endian) of a terminal */
   /* guest -> host */
   VM_BOOTED = 32,   /* empty: the guest's init is up and reads frames */
@@ -76,6 +78,19 @@ int vm_frame_write (int fd, uint8_t type, uint8_t stream, const void *data, size
 bool vm_frame_from_guest_ok (const struct vm_frame *f);
 /* Whether a host client of vm.sock may send it (exec, signal, stdin). */
 bool vm_frame_from_client_ok (const struct vm_frame *f);
+/* Whether a frame is a control request (PS, PAUSE, RESUME, UPDATE). */
+bool vm_frame_is_control (const struct vm_frame *f);
+/* The guest's reply to VM_PS, parsed IN PLACE: lines "pid TAB cmd LF", pid in
+ * 1..2^22, at most VM_PS_MAX lines; tabs and newlines become NULs and cmd is
+ * sanitized. *out is malloc'd; entries point into text. */
+#define VM_PS_MAX 4096
+struct vm_ps_entry
+{
+  int pid;
+  const char *cmd;
+};
+int vm_ps_reply_parse (char *text, size_t len, struct vm_ps_entry **out, size_t *n,
+                       struct error **err);
 /* The 4-byte little-endian integer of VM_SIGNAL and VM_EXIT. */
 void vm_put_u32 (char *out, uint32_t v);
 uint32_t vm_get_u32 (const char *in);

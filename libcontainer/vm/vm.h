@@ -66,6 +66,15 @@ bool vm_container_at (int dirfd);
 int vm_exec (int dirfd, const char *id, const struct lc_exec_opts *o, int *exit_status,
              struct error **err);
 
+/* ps, pause/resume, update of a VM container: in the guest, over the control
+ * channel (vm_control.c). vm_ps's *table (when table is not NULL) is a
+ * "PID CMD" listing made from the guest's answer; pids are guest pids. */
+int vm_ps (int dirfd, const char *id, pid_t **pids, size_t *n, char **table, struct error **err);
+int vm_pause (int dirfd, const char *id, bool freeze, struct error **err);
+int vm_update (int dirfd, const char *id, const struct spec_resources *r, struct error **err);
+/* In the state dir while the container is frozen in its guest (state: paused). */
+#define VM_PAUSED_NAME "vm.paused"
+
 /* `capsa check`: whether VM isolation works here, and how fast (KVM or TCG). */
 enum vm_check_status { VM_CHECK_KVM, VM_CHECK_TCG, VM_CHECK_MISSING };
 enum vm_check_status vm_check (char *value, size_t vsize, char *fix, size_t fsize);

@@ -792,6 +792,18 @@ host_frame (struct guest *g)
     case VM_RESIZE:
       do_resize (g, f->stream);
       break;
+    case VM_PS:
+    case VM_PAUSE:
+    case VM_RESUME:
+    case VM_UPDATE:
+      {
+        static char reply[VM_FRAME_MAX];
+        struct lc_context ctx = guest_ctx ();
+        size_t len = 0;
+        uint8_t type = vm_guest_control (&ctx, g->id, f, reply, sizeof reply, &len);
+        send_frame (g, type, 0, reply, len);
+        break;
+      }
     default:
       reply_error (g, "unsupported request", "");
       break;

@@ -3,6 +3,7 @@
 #define CAPSA_VM_INTERNAL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "spec/config.h"
@@ -72,6 +73,12 @@ struct vm_supervisor_args
   const char *config_data;
   size_t config_len;
 };
+/* The guest's answer to a control request (ps, pause, resume, update) for the
+ * container id: VM_OK or VM_ERROR, with its payload in out (*len bytes). */
+struct vm_frame;
+uint8_t vm_guest_control (const struct lc_context *ctx, const char *id,
+                          const struct vm_frame *req, char *out, size_t size, size_t *len);
+
 __attribute__ ((noreturn)) void vm_supervisor_main (struct vm_supervisor_args *a);
 
 #endif

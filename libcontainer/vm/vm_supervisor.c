@@ -50,6 +50,7 @@ struct sv
   enum sv_state state;
   pid_t qemu, waiter;
   int sigr, listen, fifo_sock, fifo;
+  int ctl_client; /* the ps/pause/resume/update client waiting for the guest's reply */
   bool released, stdin_open, tty;
   int out, errfd; /* where stream 0's output goes */
   char tail[TAIL]; /* the last console and qemu output, for a failed boot */
@@ -308,6 +309,27 @@ client_close (struct sv *s, int i)
   c->sock = c->in = c->out = c->errfd = -1;
 }
 
+/* ps, pause, resume, update: forwarded to the guest, whose replies come in the
+ * order of the requests: one at a time (a second client hears VM_BUSY and
+ * retries); start's request may follow ours, its reply then follows ours. */
+static void
+control_request (struct sv *s, int sock)
+{
+  const char *refuse = NULL;
+  if (s->state != SV_CREATED && s->state != SV_RUNNING)
+    refuse = "the container is not created or running";
+  else if (s->ctl_client >= 0)
+    refuse = VM_BUSY;
+  if (refuse)
+    {
+      vm_frame_write (sock, VM_ERROR, 0, refuse, strlen (refuse), NULL);
+      close (sock);
+      return;
+    }
+  s->ctl_client = sock;
+  send_frame (s, s->f->type, 0, s->f->data, s->f->len);
+}
+
 /* An exec request: one message with the VM_EXEC frame and stdin, stdout, stderr. */
 static void
 client_accept (struct sv *s)
@@ -339,6 +361,14 @@ client_accept (struct sv *s)
             close (fd);
         }
   struct error *e = NULL;
+  if (n > 0 && nfds == 0 && vm_frame_parse (buf, (size_t) n, s->f, &e) == 0
+      && vm_frame_is_control (s->f) && vm_frame_from_client_ok (s->f))
+    {
+      control_request (s, sock);
+      free (buf);
+      return;
+    }
+  error_free (&e);
   for (int i = 1; i < VM_STREAMS_MAX && slot < 0; i++)
     if (!s->c[i].used)
       slot = i;
@@ -426,6 +456,14 @@ guest_frame (struct sv *s)
       return 0;
     case VM_OK:
     case VM_ERROR:
+      if (s->ctl_client >= 0)
+        {
+          /* Raw: the client parses it with bounds (vm_ps_reply_parse) and sanitizes. */
+          vm_frame_write (s->ctl_client, f->type, 0, f->data, f->len, NULL);
+          close (s->ctl_client);
+          s->ctl_client = -1;
+          return 0;
+        }
       vm_sanitize_text (f->data, f->len);
       if (s->state == SV_CREATING)
         {
@@ -541,7 +579,8 @@ relay_in (struct sv *s, int fd, uint8_t stream, bool *open)
 __attribute__ ((noreturn)) void
 vm_supervisor_main (struct vm_supervisor_args *a)
 {
-  struct sv s = { .a = a, .listen = -1, .fifo_sock = -1, .fifo = -1, .out = 1, .errfd = 2 };
+  struct sv s = { .a = a, .listen = -1, .fifo_sock = -1, .fifo = -1, .out = 1, .errfd = 2,
+                  .ctl_client = -1 };
   struct error *err = NULL;
   int qerr = -1, sp[2];
   char go;

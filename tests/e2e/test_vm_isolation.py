@@ -76,6 +76,17 @@ class Vm:
         with open(path, "w") as f:
             json.dump(c, f)
 
+    def create_logged(self, cid):
+        """create with the container's stdio in a file (the supervisor keeps it:
+        pipes of ours would never end); returns the file's path."""
+        out = os.path.join(self.bundle, "out")
+        with open(out, "w") as o:
+            r = subprocess.run([e.CAPSA_BIN, "--root", self.root, "create", "--bundle",
+                                self.bundle, cid], stdin=subprocess.DEVNULL, stdout=o,
+                               stderr=subprocess.STDOUT, timeout=180)
+        assert r.returncode == 0, open(out).read()
+        return out
+
     def new_id(self):
         i = "vm-" + uuid.uuid4().hex[:10]
         self.ids.append(i)
@@ -170,12 +181,7 @@ def test_vm_lifecycle_exec_kill_delete(vm):
     vm.config(["sh", "-c", "trap 'echo got-TERM; exit 7' TERM; echo started; "
                "while :; do sleep 0.1; done"])
     cid = vm.new_id()
-    out = os.path.join(vm.bundle, "out")
-    with open(out, "w") as o:
-        r = subprocess.run([e.CAPSA_BIN, "--root", vm.root, "create", "--bundle", vm.bundle, cid],
-                           stdin=subprocess.DEVNULL, stdout=o, stderr=subprocess.STDOUT,
-                           timeout=180)
-    assert r.returncode == 0, open(out).read()
+    out = vm.create_logged(cid)
     st = vm.state(cid)
     assert st["status"] == "created"
     pid = st["pid"]
@@ -417,3 +423,104 @@ def test_vm_podman_exec_and_stop(podman_engine):
         assert state == "exited", state
     finally:
         podman_engine.cli("rm", "-f", name)
+
+
+def _read_counter(path, timeout=10):
+    """The counter the container writes (through the 9p-shared rootfs)."""
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            with open(path) as f:
+                text = f.read().strip()
+            if text.isdigit():
+                return int(text)
+        except FileNotFoundError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("no counter in %s" % path)
+
+
+def test_vm_ps_update_pause_in_the_guest(vm):
+    """ps, update and pause/resume act on the container's cgroup in its guest (one
+    VM for all): ps lists the guest's processes of the container (an exec'd sleep,
+    not the host's supervisor or qemu), with a terminal escape in a container's
+    argv made harmless; update --pids-limit/--memory reach the guest cgroup's
+    pids.max/memory.max, a memory limit beyond the VM's RAM is refused naming
+    linux.resources.memory.limit; pause stops the container's processes (a counter
+    stops), state says paused, resume continues it."""
+    cnt = "/tmp/vm-count-" + uuid.uuid4().hex[:8]
+
+    def edit(c):
+        c["linux"].setdefault("resources", {})["memory"] = {"limit": 512 << 20}
+
+    vm.config(["sh", "-c", "i=0; while :; do i=$((i+1)); echo $i > %s.new; "
+               "mv %s.new %s; sleep 0.1; done" % (cnt, cnt, cnt)], edit=edit)
+    host_cnt = os.path.join(vm.rootfs, cnt.lstrip("/"))
+    cid = vm.new_id()
+    out = vm.create_logged(cid)
+    sup = vm.state(cid)["pid"]
+    r = vm.capsa("start", cid)
+    assert r.returncode == 0, r.stderr
+    try:
+        # Its stdio goes to the supervisor: not pipes of ours.
+        r = subprocess.run([e.CAPSA_BIN, "--root", vm.root, "exec", "--detach", cid, "sh", "-c",
+                            "sleep 777; true # \x1b[2Jevil"], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        assert r.returncode == 0
+        end = time.time() + 30
+        while True:
+            r = vm.capsa("ps", cid)
+            assert r.returncode == 0, r.stderr
+            if "sleep 777" in r.stdout or time.time() > end:
+                break
+            time.sleep(0.3)
+        table = r.stdout
+        lines = table.splitlines()
+        assert lines[0].split() == ["PID", "CMD"], table
+        assert any(l.split()[1:] == ["sleep", "777"] for l in lines[1:]), table
+        assert any("mv %s.new" % cnt in l or "sh -c i=0" in l for l in lines[1:]), table
+        assert "qemu" not in table and "\x1b" not in table, table
+        assert "?[2Jevil" in table, table
+        r = vm.capsa("ps", "--format", "json", cid)
+        assert r.returncode == 0, r.stderr
+        pids = json.loads(r.stdout)
+        # Guest pids: the container's init and the exec'd processes, not the host's.
+        assert len(pids) >= 3 and sup not in pids, (pids, sup, table)
+        sleep_pid = next(int(l.split()[0]) for l in lines[1:] if l.split()[1:] == ["sleep", "777"])
+        assert sleep_pid in pids, (pids, table)
+
+        r = vm.capsa("update", "--pids-limit", "42", "--memory", str(256 << 20), cid)
+        assert r.returncode == 0, r.stderr
+        r = vm.capsa("exec", cid, "cat", "/sys/fs/cgroup/pids.max", "/sys/fs/cgroup/memory.max")
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.split() == ["42", str(256 << 20)], r.stdout
+        r = vm.capsa("update", "--memory", str(1 << 30), cid)
+        assert r.returncode != 0 and "linux.resources.memory.limit" in r.stderr, r.stderr
+
+        before = _read_counter(host_cnt)
+        r = vm.capsa("pause", cid)
+        assert r.returncode == 0, r.stderr
+        assert vm.state(cid)["status"] == "paused"
+        frozen = _read_counter(host_cnt)
+        time.sleep(1.5)
+        assert _read_counter(host_cnt) == frozen and frozen >= before
+        # The VM itself runs on: ps still answers (the guest reads its /proc).
+        r = vm.capsa("ps", "--format", "json", cid)
+        assert r.returncode == 0 and len(json.loads(r.stdout)) >= 3, r.stderr
+        r = vm.capsa("resume", cid)
+        assert r.returncode == 0, r.stderr
+        assert vm.state(cid)["status"] == "running"
+        end = time.time() + 20
+        while _read_counter(host_cnt) == frozen and time.time() < end:
+            time.sleep(0.2)
+        assert _read_counter(host_cnt) > frozen, "the counter did not go on after resume"
+    finally:
+        vm.capsa("kill", cid, "KILL")
+        try:
+            os.unlink(host_cnt)
+        except FileNotFoundError:
+            pass
+    vm.wait_stopped(cid)
+    r = vm.capsa("delete", cid)
+    assert r.returncode == 0, r.stderr
+    vm.assert_nothing_left(cid, sup)

@@ -87,9 +87,78 @@ main (void)
   *f = (struct vm_frame) { .type = VM_CREATE, .len = 4 };
   CHECK (!vm_frame_from_client_ok (f));
 
+  struct error *e = NULL;
+  /* Control requests of ps/pause/resume (empty) and update (NUL-ended pairs),
+   * on stream 0 only. */
+  static const uint8_t empty_ctl[] = { VM_PS, VM_PAUSE, VM_RESUME };
+  for (size_t i = 0; i < sizeof empty_ctl; i++)
+    {
+      *f = (struct vm_frame) { .type = empty_ctl[i] };
+      CHECK (vm_frame_is_control (f) && vm_frame_from_client_ok (f));
+      f->len = 1;
+      CHECK (!vm_frame_from_client_ok (f));
+      *f = (struct vm_frame) { .type = empty_ctl[i], .stream = 1 };
+      CHECK (!vm_frame_from_client_ok (f));
+    }
+  *f = (struct vm_frame) { .type = VM_UPDATE, .len = 0 };
+  CHECK (!vm_frame_from_client_ok (f));
+  *f = (struct vm_frame) { .type = VM_UPDATE, .len = 3 };
+  memcpy (f->data, "a\0b", 3);
+  CHECK (!vm_frame_from_client_ok (f));
+  memcpy (f->data, "ab\0", 3);
+  CHECK (vm_frame_from_client_ok (f));
+  f->stream = 2;
+  CHECK (!vm_frame_from_client_ok (f));
+  *f = (struct vm_frame) { .type = VM_EXEC, .len = 4 };
+  CHECK (!vm_frame_is_control (f));
+
+  /* The guest's ps reply: "pid TAB cmd LF" lines, pids in range, bounded count. */
+  {
+    struct vm_ps_entry *v = NULL;
+    size_t n = 0;
+    char ok[] = "1\tsh -c x\n42\tsleep \x1b[2J9\n";
+    CHECK (vm_ps_reply_parse (ok, sizeof ok - 1, &v, &n, &e) == 0 && n == 2);
+    CHECK (v[0].pid == 1 && strcmp (v[0].cmd, "sh -c x") == 0);
+    CHECK (v[1].pid == 42 && strcmp (v[1].cmd, "sleep ?[2J9") == 0);
+    free (v);
+    char empty[] = "";
+    CHECK (vm_ps_reply_parse (empty, 0, &v, &n, &e) == 0 && n == 0 && v == NULL);
+    static const char *const bad[] = {
+      "1\tsh",              /* no newline */
+      "\tsh\n",            /* no pid */
+      "0\tsh\n",           /* pid 0 */
+      "-5\tsh\n",          /* negative */
+      "4194305\tsh\n",     /* beyond PID_MAX_LIMIT */
+      "999999999999\tx\n", /* overflow */
+      "12 sh\n",            /* no tab */
+      "1\ta\n\n",         /* an empty line */
+      "1\ta\nx",           /* trailing garbage */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+      {
+        char buf[64];
+        size_t l = strlen (bad[i]);
+        memcpy (buf, bad[i], l + 1);
+        CHECK (vm_ps_reply_parse (buf, l, &v, &n, &e) < 0 && v == NULL && n == 0);
+        error_free (&e);
+      }
+    /* An embedded NUL in a command cannot hide the next line's checks. */
+    char nul[] = "1\ta\0b\n2\tc\n";
+    CHECK (vm_ps_reply_parse (nul, sizeof nul - 1, &v, &n, &e) == 0 && n == 2 && v[1].pid == 2);
+    free (v);
+    /* More lines than VM_PS_MAX. */
+    size_t big_len = (VM_PS_MAX + 1) * 4;
+    char *big = malloc (big_len + 1);
+    CHECK (big != NULL);
+    for (size_t i = 0; i <= VM_PS_MAX; i++)
+      memcpy (big + i * 4, "7\tx\n", 4);
+    CHECK (vm_ps_reply_parse (big, big_len, &v, &n, &e) < 0 && v == NULL);
+    error_free (&e);
+    free (big);
+  }
+
   /* Over a stream: a frame cut short is an error, a clean end is 1. */
   int sp[2];
-  struct error *e = NULL;
   CHECK (socketpair (AF_UNIX, SOCK_STREAM, 0, sp) == 0);
   CHECK (vm_frame_write (sp[0], VM_STDERR, 1, "hello", 5, &e) == 0);
   CHECK (vm_frame_read (sp[1], f, &e) == 0 && f->len == 5 && memcmp (f->data, "hello", 5) == 0);
