@@ -38,7 +38,8 @@ enum vm_frame_type
   /* host -> guest */
   VM_CONFIG = 1,    /* a chunk of config.json (stream 0) */
   VM_SHARE = 2,     /* "d|r" NUL tag NUL path: mount 9p `tag` at the host's `path`
-                       (r = read-only); "f" NUL path NUL content: write a file */
+                       (r = read-only); "v" NUL tag NUL path: virtio-fs `tag`;
+                       "f" NUL path NUL content: write a file */
   VM_CREATE = 3,    /* payload: container id; flag byte 't' prefix = terminal */
   VM_START = 4,     /* empty */
   VM_SIGNAL = 5,    /* 4 bytes: signal number, for `stream`'s process */

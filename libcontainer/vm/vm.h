@@ -36,7 +36,7 @@ int vm_host_find (struct vm_host *h, struct error **err);
 void vm_host_clear (struct vm_host *h);
 /* The cached initramfs (capsa as /init plus the modules it loads) for h, built
  * once per kernel and capsa binary. Returns a malloc'd path. */
-char *vm_initramfs (const struct vm_host *h, bool net, struct error **err);
+char *vm_initramfs (const struct vm_host *h, bool net, bool *virtiofs, struct error **err);
 
 /* create's half: start the supervisor and qemu, boot, create the container in
  * the guest; on success *pid and *pidfd are the supervisor's (the container's pid on

@@ -1,6 +1,6 @@
 /* The guest's PID 1: capsa as /init of the initramfs. It mounts what a
  * container runtime needs (proc, sys, dev, cgroup2), loads the modules the
- * initramfs carries, finds the control port, mounts the host's shares (9p) at
+ * initramfs carries, finds the control port, mounts the host's shares (9p, virtio-fs) at
  * the host's paths, and then builds the container with the same libcontainer
  * calls as on the host (lc_create, lc_start, lc_exec), relaying the processes'
  * stdio as frames. When the container's process ends, it reports the status
@@ -268,6 +268,12 @@ do_share (struct guest *g)
       return;
     }
   /* a = tag, b = path */
+  if (kind[0] == 'v')
+    {
+      if (fs_mkdir_all (b, 0755) < 0 || mount (a, b, "virtiofs", 0, NULL) < 0)
+        say ("mount virtio-fs share %s at %s: %s", a, b, strerror (errno));
+      return;
+    }
   char opts[128];
   snprintf (opts, sizeof opts, "trans=virtio,version=9p2000.L,msize=262144,cache=mmap");
   if (fs_mkdir_all (b, 0755) < 0

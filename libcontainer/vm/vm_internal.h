@@ -31,13 +31,15 @@ void vm_size (const struct spec_config *c, unsigned *mem_mib, unsigned *cpus);
 
 /* The qemu command line (NULL-terminated, malloc'd strings). ctl_fd and con_fd
  * are the sockets qemu's control port and console use; each bind mount directory
- * and the rootfs are 9p shares tagged in vm_shares order. */
+ * and the rootfs are shares (9p or virtio-fs) tagged in vm_shares order. */
 struct vm_share
 {
   char *tag;     /* "s0", "s1", ... */
   char *path;    /* host path, mounted at the same path in the guest */
   bool readonly;
   bool file;     /* a regular file: copied, not shared */
+  bool virtiofs; /* served by a virtiofsd (writable directories), else 9p */
+  char *sock;    /* that virtiofsd's vhost-user socket, in the state dir */
 };
 struct vm_plan
 {
@@ -45,11 +47,19 @@ struct vm_plan
   char *initramfs;
   unsigned mem_mib, cpus;
   bool user_net;
+  bool guest_virtiofs; /* the initramfs loads virtiofs */
+  bool virtiofs;       /* some share is virtio-fs: guest RAM in a shared memfd */
   struct vm_share *shares;
   size_t shares_len;
 };
 int vm_plan_make (const struct spec_config *c, const char *rootfs, struct vm_plan *p,
                   struct error **err);
+/* Writable directory shares become virtio-fs (one virtiofsd each, its socket in
+ * state_dir) when VM_VIRTIOFSD runs here and the guest kernel has virtiofs;
+ * read-only ones stay 9p (qemu's readonly=on: virtiofsd has no read-only mode).
+ * CAPSA_VM_9P=1 keeps 9p for all. */
+#define VM_VIRTIOFSD "/usr/lib/qemu/virtiofsd"
+int vm_plan_virtiofs (struct vm_plan *p, const char *state_dir, struct error **err);
 void vm_plan_clear (struct vm_plan *p);
 char **vm_qemu_argv (const struct vm_plan *p, int ctl_fd, int con_fd);
 

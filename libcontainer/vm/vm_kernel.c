@@ -343,7 +343,7 @@ prune_cache (const char *dir, const char *keep)
 }
 
 char *
-vm_initramfs (const struct vm_host *h, bool net, struct error **err)
+vm_initramfs (const struct vm_host *h, bool net, bool *virtiofs, struct error **err)
 {
   static const char *const base[] = { "virtio_pci", "virtio_console", "9pnet_virtio", "9p" };
   _cleanup_free_ char *self = NULL, *dep = NULL, *depfile = NULL, *builtin = NULL,
@@ -368,6 +368,10 @@ vm_initramfs (const struct vm_host *h, bool net, struct error **err)
       goto out;
   if (net && add_module (&ml, dep, builtin, "virtio_net", false, 0, err) < 0)
     goto out;
+  /* virtio-fs where the guest kernel has it (else 9p only). */
+  struct error *no_vfs = NULL;
+  *virtiofs = add_module (&ml, dep, builtin, "virtiofs", false, 0, &no_vfs) == 0;
+  error_free (&no_vfs);
 
   uint64_t hash = fnv1a (0xcbf29ce484222325ULL, INITRAMFS_VERSION, 1);
   hash = fnv1a (hash, self, self_len);

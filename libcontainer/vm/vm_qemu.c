@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "criu.h"
 #include "criu_opts.h"
@@ -26,6 +27,7 @@ vm_plan_clear (struct vm_plan *p)
     {
       free (p->shares[i].tag);
       free (p->shares[i].path);
+      free (p->shares[i].sock);
     }
   free (p->shares);
   memset (p, 0, sizeof *p);
@@ -64,7 +66,7 @@ vm_plan_make (const struct spec_config *c, const char *rootfs, struct vm_plan *p
     return -1;
   p->user_net = vm_wants_user_network (c);
   vm_size (c, &p->mem_mib, &p->cpus);
-  if ((p->initramfs = vm_initramfs (&p->host, p->user_net, err)) == NULL)
+  if ((p->initramfs = vm_initramfs (&p->host, p->user_net, &p->guest_virtiofs, err)) == NULL)
     goto fail;
   if (add_share (p, rootfs, c->root_readonly, false, err) < 0)
     goto fail;
@@ -91,6 +93,31 @@ vm_plan_make (const struct spec_config *c, const char *rootfs, struct vm_plan *p
 fail:
   vm_plan_clear (p);
   return -1;
+}
+
+int
+vm_plan_virtiofs (struct vm_plan *p, const char *state_dir, struct error **err)
+{
+  const char *force_9p = getenv ("CAPSA_VM_9P");
+  if (!p->guest_virtiofs || access (VM_VIRTIOFSD, X_OK) < 0 || (force_9p && force_9p[0] == '1'))
+    return 0;
+  for (size_t i = 0; i < p->shares_len; i++)
+    {
+      struct vm_share *s = &p->shares[i];
+      if (s->file || s->readonly)
+        continue;
+      if (asprintf (&s->sock, "%s/vfs%zu.sock", state_dir, i) < 0)
+        return error_set (err, ENOMEM, "VM shares");
+      if (strlen (s->sock) >= 108)
+        {
+          /* sun_path: too long for a socket, 9p it is. */
+          free (s->sock);
+          s->sock = NULL;
+          continue;
+        }
+      s->virtiofs = p->virtiofs = true;
+    }
+  return 0;
 }
 
 /* qemu's option syntax: a comma inside a value is written twice. */
@@ -146,6 +173,14 @@ vm_qemu_argv (const struct vm_plan *p, int ctl_fd, int con_fd)
   criu_cmd_add (&b, "%u", p->cpus);
   criu_cmd_add (&b, "-m");
   criu_cmd_add (&b, "%u", p->mem_mib);
+  if (p->virtiofs)
+    {
+      /* vhost-user: virtiofsd maps the guest's RAM, which must be shared memory. */
+      criu_cmd_add (&b, "-object");
+      criu_cmd_add (&b, "memory-backend-memfd,id=mem,size=%uM,share=on", p->mem_mib);
+      criu_cmd_add (&b, "-numa");
+      criu_cmd_add (&b, "node,memdev=mem");
+    }
   _cleanup_free_ char *kernel = qemu_escape (p->host.kernel);
   _cleanup_free_ char *initrd = qemu_escape (p->initramfs);
   criu_cmd_add (&b, "-kernel");
@@ -170,6 +205,15 @@ vm_qemu_argv (const struct vm_plan *p, int ctl_fd, int con_fd)
       const struct vm_share *s = &p->shares[i];
       if (s->file)
         continue;
+      if (s->virtiofs)
+        {
+          _cleanup_free_ char *sock = qemu_escape (s->sock);
+          criu_cmd_add (&b, "-chardev");
+          criu_cmd_add (&b, "socket,id=vfs%zu,path=%s", i, sock ? sock : "");
+          criu_cmd_add (&b, "-device");
+          criu_cmd_add (&b, "vhost-user-fs-pci,chardev=vfs%zu,tag=%s", i, s->tag);
+          continue;
+        }
       _cleanup_free_ char *path = qemu_escape (s->path);
       /* passthrough: the guest sees and makes real owners and modes, as a
        * container's root does on its rootfs (mapped-xattr would break the

@@ -102,6 +102,16 @@ vm_spawn (const struct vm_spawn_args *a, pid_t *pid, int *pidfd, int *pty_master
                       "container");
   if (vm_plan_make (a->config, a->rootfs, &plan, err) < 0)
     return -1;
+  {
+    /* The state dir's absolute path: qemu connects to virtiofsd's sockets there. */
+    char link[64], state_dir[4096];
+    snprintf (link, sizeof link, "/proc/self/fd/%d", a->dirfd);
+    ssize_t n = readlink (link, state_dir, sizeof state_dir - 1);
+    if (n > 0)
+      state_dir[n] = '\0';
+    if (n > 0 && vm_plan_virtiofs (&plan, state_dir, err) < 0)
+      goto out;
+  }
   if (fs_read_file (a->config_path, &config, &config_len, err) < 0)
     goto out;
   if (config_len > VM_CONFIG_MAX)

@@ -49,6 +49,7 @@ struct sv
   struct vm_supervisor_args *a;
   enum sv_state state;
   pid_t qemu, waiter;
+  pid_t *vfsd; /* a virtiofsd per virtio-fs share (plan order), 0 = none */
   int sigr, listen, fifo_sock, fifo;
   int ctl_client; /* the ps/pause/resume/update client waiting for the guest's reply */
   bool released, stdin_open, tty;
@@ -81,6 +82,20 @@ tail_add (struct sv *s, const char *buf, size_t n)
   s->tail_len += n;
 }
 
+/* A child that execs qemu or virtiofsd: it dies with us, and our signal mask
+ * and handlers are not its. */
+static void
+helper_child_setup (void)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  sigset_t none;
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+    signal (forwarded[i], SIG_DFL);
+  signal (SIGPIPE, SIG_DFL);
+}
+
 /* qemu keeps only the capabilities its 9p server needs to act on the shared
  * files for the guest; no new privileges; nothing of ours but its two sockets. */
 __attribute__ ((noreturn)) static void
@@ -89,13 +104,7 @@ exec_qemu (struct sv *s, int errw)
   struct vm_supervisor_args *a = s->a;
   static const int keep[] = { CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER,
                               CAP_FSETID };
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-  sigset_t none;
-  sigemptyset (&none);
-  sigprocmask (SIG_SETMASK, &none, NULL);
-  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-    signal (forwarded[i], SIG_DFL);
-  signal (SIGPIPE, SIG_DFL);
+  helper_child_setup ();
   int ctl = fcntl (a->qemu_ctl_fd, F_DUPFD_CLOEXEC, 10);
   int con = fcntl (a->qemu_con_fd, F_DUPFD_CLOEXEC, 10);
   int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
@@ -119,12 +128,60 @@ exec_qemu (struct sv *s, int errw)
   _exit (127);
 }
 
+/* One virtiofsd for share i, on a socket we listen on before qemu connects
+ * (--fd: no race). It dies with us; it may not make device nodes (as qemu's 9p
+ * cannot), and it sandboxes itself into the shared directory (namespaces). */
+static int
+start_virtiofsd (struct sv *s, size_t i, int errw, struct error **err)
+{
+  const struct vm_share *sh = &s->a->plan->shares[i];
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  snprintf (sa.sun_path, sizeof sa.sun_path, "%s", sh->sock);
+  _cleanup_close_ int l = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  unlink (sh->sock);
+  mode_t old = umask (0077);
+  int r = l < 0 ? -1 : bind (l, (struct sockaddr *) &sa, sizeof sa);
+  umask (old);
+  if (r < 0 || listen (l, 1) < 0)
+    return error_set (err, errno, "virtiofsd socket %s", sh->sock);
+  _cleanup_free_ char *source = NULL;
+  if (asprintf (&source, "source=%s", sh->path) < 0)
+    return error_set (err, ENOMEM, "virtiofsd");
+  s->vfsd[i] = fork ();
+  if (s->vfsd[i] < 0)
+    return error_set (err, errno, "fork virtiofsd");
+  if (s->vfsd[i] == 0)
+    {
+      helper_child_setup ();
+      int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
+      if (null < 0 || dup2 (null, 0) < 0 || dup2 (errw, 1) < 0 || dup2 (errw, 2) < 0
+          || dup2 (l, 3) < 0)
+        _exit (127);
+      close_range (4, ~0U, 0);
+      char *argv[] = { (char *) VM_VIRTIOFSD, (char *) "--fd=3", (char *) "-o", source,
+                       (char *) "-o", (char *) "cache=auto", (char *) "-o",
+                       (char *) "sandbox=namespace", (char *) "-o", (char *) "modcaps=-mknod",
+                       (char *) "-o", (char *) "log_level=err", NULL };
+      execv (argv[0], argv);
+      dprintf (2, "capsa: exec %s: %s\n", argv[0], strerror (errno));
+      _exit (127);
+    }
+  return 0;
+}
+
 static int
 start_qemu (struct sv *s, int *qerr, struct error **err)
 {
   int p[2];
   if (pipe2 (p, O_CLOEXEC) < 0)
     return error_set (err, errno, "pipe");
+  *qerr = p[0];
+  const struct vm_plan *plan = s->a->plan;
+  if ((s->vfsd = calloc (plan->shares_len + 1, sizeof *s->vfsd)) == NULL)
+    return error_set (err, ENOMEM, "virtiofsd");
+  for (size_t i = 0; i < plan->shares_len; i++)
+    if (plan->shares[i].virtiofs && start_virtiofsd (s, i, p[1], err) < 0)
+      return -1;
   s->qemu = fork ();
   if (s->qemu < 0)
     return error_set (err, errno, "fork qemu");
@@ -133,7 +190,6 @@ start_qemu (struct sv *s, int *qerr, struct error **err)
   close (p[1]);
   close (s->a->qemu_ctl_fd);
   close (s->a->qemu_con_fd);
-  *qerr = p[0];
   return 0;
 }
 
@@ -152,6 +208,13 @@ stop_qemu (struct sv *s)
       waitpid (s->waiter, NULL, 0);
       s->waiter = 0;
     }
+  for (size_t i = 0; s->vfsd && i < s->a->plan->shares_len; i++)
+    if (s->vfsd[i] > 0)
+      {
+        kill (s->vfsd[i], SIGKILL);
+        waitpid (s->vfsd[i], NULL, 0);
+        s->vfsd[i] = 0;
+      }
 }
 
 /* The container's end is ours: exit with its status, or die of its signal. */
@@ -210,8 +273,8 @@ send_setup (struct sv *s, struct error **err)
           len += clen;
         }
       else
-        len = (size_t) sprintf (buf, "%c%c%s%c%s%c", sh->readonly ? 'r' : 'd', 0, sh->tag, 0,
-                                sh->path, 0);
+        len = (size_t) sprintf (buf, "%c%c%s%c%s%c", sh->virtiofs ? 'v' : sh->readonly ? 'r' : 'd',
+                                0, sh->tag, 0, sh->path, 0);
       if (vm_frame_write (s->a->ctl_fd, VM_SHARE, 0, buf, len, err) < 0)
         return -1;
     }
@@ -534,6 +597,10 @@ on_signals (struct sv *s)
         {
           if (s->waiter > 0 && waitpid (s->waiter, NULL, WNOHANG) == s->waiter)
             s->waiter = 0;
+          /* A virtiofsd that died: its share fails in the guest; reap it. */
+          for (size_t k = 0; s->vfsd && k < s->a->plan->shares_len; k++)
+            if (s->vfsd[k] > 0 && waitpid (s->vfsd[k], NULL, WNOHANG) == s->vfsd[k])
+              s->vfsd[k] = 0;
           if (s->qemu > 0 && waitpid (s->qemu, NULL, WNOHANG) == s->qemu)
             {
               s->qemu = 0;

@@ -471,7 +471,8 @@ def test_vm_ps_update_pause_in_the_guest(vm):
         while True:
             r = vm.capsa("ps", cid)
             assert r.returncode == 0, r.stderr
-            if "sleep 777" in r.stdout or time.time() > end:
+            if any(l.split()[1:] == ["sleep", "777"] for l in r.stdout.splitlines()) \
+                    or time.time() > end:
                 break
             time.sleep(0.3)
         table = r.stdout
@@ -524,3 +525,68 @@ def test_vm_ps_update_pause_in_the_guest(vm):
     r = vm.capsa("delete", cid)
     assert r.returncode == 0, r.stderr
     vm.assert_nothing_left(cid, sup)
+
+
+def _root_fstype(mounts):
+    for line in mounts.splitlines():
+        f = line.split()
+        if len(f) > 2 and f[1] == "/":
+            return f[2]
+    return None
+
+
+def _children(pid):
+    r = subprocess.run(["ps", "--ppid", str(pid), "-o", "pid=,comm="], capture_output=True,
+                       text=True)
+    return [l.split(None, 1) for l in r.stdout.splitlines() if l.strip()]
+
+
+@pytest.mark.skipif(not os.access("/usr/lib/qemu/virtiofsd", os.X_OK),
+                    reason="no /usr/lib/qemu/virtiofsd: shares are 9p")
+def test_vm_writable_shares_use_virtiofs_9p_fallback(vm):
+    """A writable rootfs is shared through virtio-fs where virtiofsd runs (a
+    virtiofsd per share, the supervisor's child): the container's / is virtiofs,
+    a file written in the guest is on the host; container root with CAP_MKNOD
+    cannot make a device node on the host through it (virtiofsd runs without
+    CAP_MKNOD); delete leaves no virtiofsd. CAPSA_VM_9P=1 falls back to 9p."""
+    vm.config(["sleep", "1000"])
+    cid = vm.new_id()
+    vm.create_logged(cid)
+    sup = vm.state(cid)["pid"]
+    kids = _children(sup)
+    vfsd = [int(p) for p, c in kids if c.strip() == "virtiofsd"]
+    assert vfsd and any(c.startswith("qemu-system") for p, c in kids), kids
+    assert vm.capsa("start", cid).returncode == 0
+    name = "vm-vfs-" + uuid.uuid4().hex[:8]
+    try:
+        r = vm.capsa("exec", cid, "sh", "-c", "cat /proc/self/mounts; echo hi > /tmp/%s" % name)
+        assert r.returncode == 0, r.stderr
+        assert _root_fstype(r.stdout) == "virtiofs", r.stdout
+        with open(os.path.join(vm.rootfs, "tmp", name)) as f:
+            assert f.read() == "hi\n"
+        r = vm.capsa("exec", "--cap", "CAP_MKNOD", cid, "mknod", "/tmp/%s.null" % name, "c", "1",
+                     "3")
+        assert r.returncode != 0, "mknod through virtio-fs succeeded"
+        assert not os.path.exists(os.path.join(vm.rootfs, "tmp", name + ".null"))
+    finally:
+        for n in (name, name + ".null"):
+            try:
+                os.unlink(os.path.join(vm.rootfs, "tmp", n))
+            except FileNotFoundError:
+                pass
+    assert vm.capsa("kill", cid, "KILL").returncode == 0
+    vm.wait_stopped(cid)
+    assert vm.capsa("delete", cid).returncode == 0
+    vm.assert_nothing_left(cid, sup)
+    for p in vfsd:
+        assert not os.path.exists("/proc/%d/cmdline" % p) or \
+            open("/proc/%d/stat" % p).read().rsplit(")", 1)[1].split()[0] == "Z", \
+            "virtiofsd %d is left" % p
+
+    os.unlink(os.path.join(vm.bundle, "config.json"))
+    vm.config(["cat", "/proc/self/mounts"])
+    cid = vm.new_id()
+    r = vm.capsa("run", "--bundle", vm.bundle, cid, stdin=subprocess.DEVNULL,
+                 env=dict(os.environ, CAPSA_VM_9P="1"))
+    assert r.returncode == 0, r.stderr
+    assert _root_fstype(r.stdout) == "9p", r.stdout
