@@ -16,7 +16,7 @@ packages=(
   clang libclang-rt-14-dev  # tests/fuzz: libFuzzer (its runtime is only recommended by clang)
   systemd dbus  # v2vm --systemd boots this machine's root with its systemd as PID 1
   qemu-system-x86 kmod xz-utils  # VM isolation (issue 15): qemu, depmod/xz for tests/vm-kernel.sh
-  kmod       # depmod: tests/criu-guest-kmods.sh indexes the guest kernel's modules for criu
+  iptables   # criu's network lock runs iptables-restore (on the host docker.io brings it)
 )
 
 missing=()
