@@ -25,7 +25,7 @@
 
 #define REQUEST_TIMEOUT_MS (60 * 1000)
 
-/* One request and its reply; *reply (may be NULL) gets the OK payload. */
+/* One request and its reply: f gets the guest's OK (an ERROR becomes err). */
 static int
 vm_request (int dirfd, const char *id, uint8_t type, const char *data, size_t len,
             struct vm_frame *f, struct error **err)
@@ -45,7 +45,8 @@ vm_request (int dirfd, const char *id, uint8_t type, const char *data, size_t le
       memset (msg, 0, VM_FRAME_HDR);
       msg[0] = (char) type;
       vm_put_u32 (msg + 4, (uint32_t) len);
-      memcpy (msg + VM_FRAME_HDR, data, len);
+      if (len)
+        memcpy (msg + VM_FRAME_HDR, data, len);
       if (send (sock, msg, VM_FRAME_HDR + len, MSG_NOSIGNAL) < 0)
         return error_set (err, errno, "%s: send the request to the VM supervisor", names[type]);
       struct pollfd p = { .fd = sock, .events = POLLIN };
