@@ -177,12 +177,9 @@ vm_exec (int dirfd, const char *id, const struct lc_exec_opts *o, int *exit_stat
       if (o->console_socket == NULL
           && terminal_host_check ("exec --tty", "run it from a terminal, or without --tty", err) < 0)
         return -1;
-      master = posix_openpt (O_RDWR | O_NOCTTY | O_CLOEXEC);
-      char name[64];
-      if (master < 0 || grantpt (master) < 0 || unlockpt (master) < 0
-          || ptsname_r (master, name, sizeof name) != 0
-          || (slave = open (name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
-        return error_set (err, errno, "open a pty for exec --tty");
+      master = terminal_new_pty (-1, 0, 0, &slave, err);
+      if (master < 0)
+        return error_wrap (err, "a pty for exec --tty");
       struct termios t;
       if (tcgetattr (slave, &t) == 0)
         {

@@ -558,11 +558,10 @@ do_exec (struct guest *g, uint8_t s)
   int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 }, master = -1, slave = -1;
   if (r.tty)
     {
-      master = posix_openpt (O_RDWR | O_NOCTTY | O_CLOEXEC);
-      char name[64];
-      if (master < 0 || grantpt (master) < 0 || unlockpt (master) < 0
-          || ptsname_r (master, name, sizeof name) != 0
-          || (slave = open (name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+      struct error *pty_err = NULL;
+      master = terminal_new_pty (-1, 0, 0, &slave, &pty_err);
+      error_free (&pty_err);
+      if (master < 0)
         goto fail;
     }
   else if (pipe2 (in, O_CLOEXEC) < 0 || pipe2 (out, O_CLOEXEC) < 0 || pipe2 (err, O_CLOEXEC) < 0)

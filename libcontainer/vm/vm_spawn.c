@@ -35,22 +35,9 @@ vm_container_at (int dirfd)
 static int
 host_pty (const struct spec_process *p, int *master, int *slave, struct error **err)
 {
-  *master = posix_openpt (O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (*master < 0 || grantpt (*master) < 0 || unlockpt (*master) < 0)
-    return error_set (err, errno, "open a pty for the VM container's terminal");
-  char name[64];
-  if (ptsname_r (*master, name, sizeof name) != 0)
-    return error_set (err, errno, "ptsname");
-  *slave = open (name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (*slave < 0)
-    return error_set (err, errno, "open \"%s\"", name);
-  if (p->has_console_size)
-    {
-      struct winsize ws = { .ws_row = (unsigned short) p->console_height,
-                            .ws_col = (unsigned short) p->console_width };
-      ioctl (*master, TIOCSWINSZ, &ws);
-    }
-  return 0;
+  *master = terminal_new_pty (-1, p->has_console_size ? p->console_height : 0,
+                              p->has_console_size ? p->console_width : 0, slave, err);
+  return *master < 0 ? error_wrap (err, "a pty for the VM container's terminal") : 0;
 }
 
 /* The supervisor outlives create: it keeps none of create's files (its lock on
