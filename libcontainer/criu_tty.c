@@ -17,14 +17,12 @@
 #include <unistd.h>
 
 #include "criu_tty.h"
+#include "terminal.h"
 #include "spec/util/cleanup.h"
 #include "spec/util/json.h"
 #include "util/fs.h"
 #include "util/mount_api.h"
 
-#ifndef TIOCGPTPEER
-#define TIOCGPTPEER _IO ('T', 0x41)
-#endif
 
 #define TTY_FILE "tty.json"
 #define MAX_TTYS 3
@@ -270,18 +268,11 @@ private_pty (int *slave, int *devpts, struct error **err)
   _cleanup_close_ int mnt = fsmount (fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
   if (mnt < 0)
     return error_set (err, errno, "restore: a devpts instance for the terminal (fsmount)");
-  _cleanup_close_ int master = openat (mnt, "ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  int master = terminal_new_pty_at (mnt, "ptmx", 0, 0, slave, err);
   if (master < 0)
-    return error_set (err, errno, "restore: open the ptmx of the terminal's devpts");
-  int unlock = 0;
-  if (ioctl (master, TIOCSPTLCK, &unlock) < 0)
-    return error_set (err, errno, "restore: unlockpt");
-  int peer = ioctl (master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (peer < 0)
-    return error_set (err, errno, "restore: open the new terminal's slave (TIOCGPTPEER)");
-  *slave = peer;
+    return error_wrap (err, "restore: the new terminal");
   *devpts = steal_fd (&mnt);
-  return steal_fd (&master);
+  return master;
 }
 
 int

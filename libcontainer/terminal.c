@@ -173,15 +173,40 @@ open_in_root (int rootfs_fd, const char *path, int flags)
   return fs_open_in_root (rootfs_fd, path, flags, 0, NULL);
 }
 
+static int pty_open_peer (int master, int dirfd, const char *pts, unsigned rows, unsigned cols,
+                          int *slave, struct error **err);
+
 int
 terminal_new_pty (int rootfs_fd, unsigned rows, unsigned cols, int *slave, struct error **err)
 {
   const int oflags = O_RDWR | O_NOCTTY | O_CLOEXEC;
-  _cleanup_close_ int master
+  int master
       = rootfs_fd >= 0 ? open_in_root (rootfs_fd, "dev/ptmx", oflags) : open ("/dev/ptmx", oflags);
   if (master < 0)
     return error_set (err, errno, "open /dev/ptmx of the container");
+  return pty_open_peer (master, rootfs_fd, rootfs_fd >= 0 ? "dev/pts/" : "/dev/pts/", rows, cols,
+                        slave, err);
+}
 
+int
+terminal_new_pty_at (int dirfd, const char *ptmx, unsigned rows, unsigned cols, int *slave,
+                     struct error **err)
+{
+  int master = open_in_root (dirfd, ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0)
+    return error_set (err, errno, "open %s of a devpts instance", ptmx);
+  return pty_open_peer (master, dirfd, "", rows, cols, slave, err);
+}
+
+/* Takes master: checks it is the multiplexer, unlocks it and opens its peer
+ * (by path, <dirfd>/<pts>N, only on kernels without TIOCGPTPEER); returns
+ * master (or -1, master closed). */
+static int
+pty_open_peer (int master_fd, int dirfd, const char *pts, unsigned rows, unsigned cols,
+               int *slave, struct error **err)
+{
+  const int oflags = O_RDWR | O_NOCTTY | O_CLOEXEC;
+  _cleanup_close_ int master = master_fd;
   struct stat st;
   if (fstat (master, &st) < 0)
     return error_set (err, errno, "stat /dev/ptmx");
@@ -203,8 +228,8 @@ terminal_new_pty (int rootfs_fd, unsigned rows, unsigned cols, int *slave, struc
       if (ioctl (master, TIOCGPTN, &n) < 0)
         return error_set (err, errno, "get pty number (TIOCGPTN)");
       char path[64];
-      snprintf (path, sizeof path, "/dev/pts/%u", n);
-      peer = rootfs_fd >= 0 ? open_in_root (rootfs_fd, path + 1, oflags) : open (path, oflags);
+      snprintf (path, sizeof path, "%s%u", pts, n);
+      peer = dirfd >= 0 ? open_in_root (dirfd, path, oflags) : open (path, oflags);
       if (peer < 0)
         return error_set (err, errno, "open pty peer %s", path);
     }

@@ -14,6 +14,9 @@ int terminal_connect_socket (const char *path, struct error **err);
  * new pty from <rootfs>/dev/ptmx via rootfs_fd; returns master, *slave. Sets the
  * window size when width/height > 0. */
 int terminal_new_pty (int rootfs_fd, unsigned rows, unsigned cols, int *slave, struct error **err);
+/* The same from the ptmx at `ptmx`, relative to dirfd (a devpts mount of our own). */
+int terminal_new_pty_at (int dirfd, const char *ptmx, unsigned rows, unsigned cols, int *slave,
+                         struct error **err);
 
 /* The N of /dev/pts/N for a pty master or slave (TIOCGPTN). */
 int terminal_pty_number (int fd, struct error **err);
