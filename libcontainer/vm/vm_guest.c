@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
@@ -818,6 +819,9 @@ host_frame (struct guest *g)
 __attribute__ ((noreturn)) void
 vm_guest_main (void)
 {
+  /* A container sharing the guest's pid namespace sees this process, which holds
+   * the control channel: non-dumpable, like every capsa process a container sees. */
+  prctl (PR_SET_DUMPABLE, 0);
   struct guest *g = calloc (1, sizeof *g);
   vm_guest_active = true;
   if (g == NULL || (g->f = malloc (sizeof *g->f)) == NULL)

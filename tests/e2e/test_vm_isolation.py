@@ -406,6 +406,31 @@ exit 0
     vm.assert_nothing_left(cid)
 
 
+def test_vm_container_cannot_read_the_guest_init(vm):
+    """The guest's init holds the control channel. A container that shares the
+    guest's pid namespace (root, without CAP_SYS_PTRACE, as by default) tries to
+    read that init's environment, memory maps and fd links: refused, because the
+    init keeps capabilities the container lacks, and it is non-dumpable too."""
+    script = r"""
+head -c1 /proc/1/environ >/dev/null 2>&1 && echo READ-ENVIRON
+head -c1 /proc/1/maps >/dev/null 2>&1 && echo READ-MAPS
+for f in /proc/1/fd/*; do readlink $f >/dev/null 2>&1 && echo READ-FD-LINK; done
+echo INIT=$(cat /proc/1/comm)
+exit 0
+"""
+
+    def share_pid_ns(c):
+        c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "pid"]
+    vm.config(["sh", "-c", script], edit=share_pid_ns)
+    cid = vm.new_id()
+    r = vm.capsa("run", "--bundle", vm.bundle, cid)
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    assert "INIT=" in r.stdout and "INIT=sh" not in r.stdout, r.stdout  # the guest's init
+    for leak in ("READ-ENVIRON", "READ-MAPS", "READ-FD-LINK"):
+        assert leak not in r.stdout, r.stdout
+    vm.assert_nothing_left(cid)
+
+
 def test_vm_podman_exec_and_stop(podman_engine):
     """podman exec in a VM container (conmon's `exec --detach --pid-file`: a host
     process stands for the exec and carries its status), then podman stop."""
